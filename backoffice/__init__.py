@@ -1,0 +1,55 @@
+"""The back-office of an equipment maker's customer service center.
+
+:func:`create_app` builds the Flask app: configuration, database, login and
+security, languages, the rule engine, the admin and the CLI, each from its own
+``init_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import ConfigError, default_database_url, load_settings
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(config=None, *, instance_path: str | None = None) -> Flask:
+    """Build the app from ``config`` (a mapping, a TOML path, or None for the defaults)."""
+    settings = load_settings(config)
+    app = Flask(__name__, instance_path=instance_path,
+                instance_relative_config=True)
+    app.config.update({key.upper(): value for key, value in settings.items()})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = default_database_url(app.instance_path)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["env"] == "production",
+        FLASK_ADMIN_SWATCH="cerulean",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+
+    from . import admin, auth, db, i18n, security
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    admin.init_app(app)
+    return app
+
+
+def _development_secret(instance_path: str) -> str:
+    """Outside production a random key is kept in the instance folder, shared by processes."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

@@ -1,0 +1,88 @@
+"""The ``backoffice`` command: a Flask CLI group with the back-office's own commands.
+
+Bad input never prints a traceback: one line on stderr and exit status 2
+(configuration errors, unknown records, rule violations).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .config import ConfigError
+
+
+def _create_app():
+    from . import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             help="Service back-office: administration, demo data and rules.")
+def cli():
+    pass
+
+
+def fail(message: str, code: int = 2):
+    """Print one line and stop with ``code``."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+# -- database -----------------------------------------------------------------
+
+@cli.group("db", help="Schema migrations.")
+def db_group():
+    pass
+
+
+@db_group.command("upgrade", help="Apply every pending migration.")
+@with_appcontext
+def db_upgrade():
+    from . import migrate
+    applied = migrate.upgrade()
+    click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied)
+                                                          if applied else ""))
+
+
+@db_group.command("status", help="Show applied and pending migrations.")
+@with_appcontext
+def db_status():
+    from . import migrate
+    applied, pending = migrate.status()
+    for name in applied:
+        click.echo(f"applied  {name}")
+    for name in pending:
+        click.echo(f"pending  {name}")
+    click.echo(f"{len(applied)} applied, {len(pending)} pending")
+
+
+@db_group.command("makemigration", help="Write a migration for model changes (developers).")
+@click.argument("name")
+@with_appcontext
+def db_makemigration(name):
+    from . import migrate
+    path = migrate.make(name)
+    click.echo(f"wrote {path}" if path else "no changes")
+
+
+def main(argv=None):
+    """Console entry point: turns configuration errors into one line and exit 2."""
+    try:
+        return cli.main(args=argv, prog_name="backoffice", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        fail(str(exc))
+    except SystemExit:
+        raise
+
+
+__all__ = ["cli", "current_app", "fail", "main"]

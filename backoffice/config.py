@@ -1,0 +1,128 @@
+"""Configuration: defaults, then a TOML file, then ``BACKOFFICE_*`` environment overrides.
+
+Every key is declared once in :data:`SETTINGS` with its type, default and meaning;
+``config.example.toml`` documents the same keys (a test keeps the two in step).
+A wrong key or value raises :class:`ConfigError` with one line naming it, and the
+CLI turns that into a one-line message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "BACKOFFICE_"
+LANGUAGES = ("en", "zh_Hans_CN")
+
+
+class ConfigError(Exception):
+    """A configuration key or value is wrong; the message names it in one line."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    type: type
+    default: Any
+    help: str
+    choices: tuple | None = None
+
+
+SETTINGS: dict[str, Setting] = {
+    "env": Setting(str, "development", "development or production", ("development", "production")),
+    "database_url": Setting(
+        str, "", "sqlite:///path/to.db or postgresql://user@host:5432/name; "
+        "empty = SQLite file in the instance folder"),
+    "secret_key": Setting(str, "", "signs sessions and CSRF tokens; required in production"),
+    "default_language": Setting(str, "en", "language when neither user nor browser chooses",
+                                LANGUAGES),
+    "timezone": Setting(str, "Asia/Shanghai", "local time zone of the service center"),
+    "plugins_dir": Setting(str, "plugins", "directory of rule plugins loaded by path"),
+    "plugins_allow": Setting(list, [], "if not empty, only these plugins are loaded"),
+    "plugins_block": Setting(list, [], "plugins never loaded"),
+    "road_factor": Setting(float, 1.3, "great-circle km x factor = road km, when unknown"),
+    "login_max_failures": Setting(int, 5, "failed logins before an account/address is locked"),
+    "login_lockout_minutes": Setting(int, 15, "how long the lock lasts"),
+    "page_size": Setting(int, 50, "rows per admin list page"),
+    "export_max_rows": Setting(int, 50000, "largest CSV/XLSX export"),
+}
+
+
+def _coerce(key: str, setting: Setting, value: Any, source: str) -> Any:
+    expected = setting.type
+    if isinstance(value, str) and expected is not str and source.startswith("env"):
+        try:
+            if expected is list:
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            elif expected is int:
+                value = int(value)
+            elif expected is float:
+                value = float(value)
+        except ValueError:
+            raise ConfigError(f"{source}: {key} must be {expected.__name__}, got {value!r}")
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, expected) or isinstance(value, bool):
+        raise ConfigError(f"{source}: {key} must be {expected.__name__}, got {value!r}")
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"{source}: {key} must be one of {', '.join(setting.choices)}, "
+                          f"got {value!r}")
+    return value
+
+
+def load_settings(config: str | os.PathLike | dict | None = None,
+                  environ: dict | None = None) -> dict[str, Any]:
+    """Return the validated settings (lower-case keys).
+
+    ``config`` is a mapping (tests), a TOML file path, or ``None``: then
+    ``$BACKOFFICE_CONFIG`` names the file, and with no file the defaults apply.
+    """
+    environ = os.environ if environ is None else environ
+    values = {key: s.default for key, s in SETTINGS.items()}
+    source = "config"
+    if config is None and environ.get(ENV_PREFIX + "CONFIG"):
+        config = environ[ENV_PREFIX + "CONFIG"]
+    if isinstance(config, (str, os.PathLike)):
+        source = str(config)
+        try:
+            with open(config, "rb") as fh:
+                config = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: no such config file")
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: not valid TOML ({exc})")
+    for key, value in (config or {}).items():
+        if key not in SETTINGS:
+            raise ConfigError(f"{source}: unknown key {key!r}")
+        values[key] = _coerce(key, SETTINGS[key], value, source)
+    for key, setting in SETTINGS.items():
+        env_key = ENV_PREFIX + key.upper()
+        if env_key in environ:
+            values[key] = _coerce(key, setting, environ[env_key], f"env {env_key}")
+    _check(values)
+    return values
+
+
+def _check(values: dict[str, Any]) -> None:
+    try:
+        zoneinfo.ZoneInfo(values["timezone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"config: timezone {values['timezone']!r} is not a known time zone")
+    url = values["database_url"]
+    if url and not url.startswith(("sqlite:", "postgres://", "postgresql://")):
+        raise ConfigError(f"config: database_url must start with sqlite:// or postgresql://, "
+                          f"got {url!r}")
+    if values["env"] == "production" and len(values["secret_key"]) < 16:
+        raise ConfigError("config: secret_key must be set (16+ characters) in production")
+    for key in ("login_max_failures", "login_lockout_minutes", "page_size", "export_max_rows"):
+        if values[key] < 1:
+            raise ConfigError(f"config: {key} must be at least 1, got {values[key]}")
+    if values["road_factor"] < 1:
+        raise ConfigError(f"config: road_factor must be at least 1, got {values['road_factor']}")
+
+
+def default_database_url(instance_path: str | Path) -> str:
+    return f"sqlite:///{Path(instance_path) / 'backoffice.db'}"

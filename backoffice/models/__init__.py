@@ -1,0 +1,16 @@
+"""Peewee models, one module per domain. ``MODELS`` is every table, in creation order."""
+
+from .audit import AuditEntry, LoginAttempt
+from .base import AuditedModel, BaseModel, ConcurrentEditError, RuleViolation
+from .contracts import Contract, ContractStatus
+from .customers import Contact, Customer, Site
+from .org import ROLE_LABELS, Office, Role, Staff
+from .products import Product, Unit, UnitStatus
+
+MODELS = [Office, Staff, Customer, Site, Contact, Contract, Product, Unit,
+          AuditEntry, LoginAttempt]
+
+__all__ = ["MODELS", "AuditEntry", "AuditedModel", "BaseModel", "ConcurrentEditError",
+           "Contact", "Contract", "ContractStatus", "Customer", "LoginAttempt", "Office",
+           "Product", "ROLE_LABELS", "Role", "RuleViolation", "Site", "Staff", "Unit",
+           "UnitStatus"]

@@ -1,0 +1,176 @@
+"""Base models: every editable table is versioned (optimistic locking) and audited.
+
+``save()`` and ``delete_instance()`` write the change and its audit row in one
+transaction. An update carries the version the editor saw; if the row moved on
+in the meantime, :class:`ConcurrentEditError` is raised and nothing is written.
+Bulk ``Model.update()`` / ``Model.delete()`` queries bypass this on purpose (they
+are for migrations and seeding); code that changes records on someone's behalf
+goes through ``save()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+
+from peewee import (
+    DateTimeField, ForeignKeyField, IntegerField, Model, SQL,
+)
+
+from ..db import current_actor, database, is_postgres
+
+
+class RuleViolation(ValueError):
+    """A business rule refused a change; ``field`` names the form field, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ConcurrentEditError(RuleViolation):
+    """The row changed since the editor loaded it."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def _plain(value):
+    """A JSON-friendly form of a field value for the audit trail."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, Model):
+        return value.get_id()
+    return value
+
+
+class AuditedModel(BaseModel):
+    """An editable table: ``version`` for optimistic locking, every change audited."""
+
+    version = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    #: fields whose values never appear in the audit trail
+    audit_redacted: tuple[str, ...] = ()
+    #: fields not worth an audit entry of their own
+    audit_ignored = ("version", "created_at", "updated_at")
+
+    # -- hooks for subclasses ---------------------------------------------------
+
+    def validate(self) -> None:
+        """Raise :class:`RuleViolation` when the row breaks a business rule."""
+
+    @classmethod
+    def office_filter(cls, office_id: int):
+        """An expression keeping only the rows that ``office_id``'s staff may see.
+
+        ``None`` means the table is shared by all offices (the product catalogue).
+        Every office-scoped query in the back-office goes through this method
+        (see :mod:`backoffice.scoping`).
+        """
+        raise NotImplementedError(f"{cls.__name__} declares no office scope")
+
+    def office_id_for_audit(self) -> int | None:
+        """The office whose staff may read this row's audit entries."""
+        return None
+
+    def customer_id_for_audit(self) -> int | None:
+        """The customer file whose timeline shows this row's audit entries."""
+        return None
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.get_id()}"
+
+    # -- persistence ------------------------------------------------------------
+
+    def _values(self) -> dict:
+        return {name: _plain(self.__data__.get(name)) for name in self._meta.fields}
+
+    def save(self, force_insert=False, only=None):
+        with database.atomic():
+            self.validate()
+            self.updated_at = utcnow()
+            if self.get_id() is None or force_insert:
+                self.version = self.version or 1
+                result = super().save(force_insert=force_insert)
+                changes = {k: [None, v] for k, v in self._values().items()
+                           if v is not None and k != self._meta.primary_key.name}
+                self._audit("create", changes)
+                return result
+            return self._update_checked()
+
+    def _update_checked(self):
+        cls = type(self)
+        pk = cls._meta.primary_key
+        query = cls.select().where(pk == self.get_id())
+        if is_postgres():  # SQLite has one writer at a time anyway
+            query = query.for_update()
+        old = query.get_or_none()
+        if old is None:
+            raise ConcurrentEditError("This record was deleted by someone else.")
+        seen = self.version
+        if old.version != seen:
+            raise ConcurrentEditError(
+                "This record was changed by someone else since you opened it; "
+                "reload it and apply your change again.")
+        before, after = old._values(), self._values()
+        changes = {k: [before[k], after[k]] for k in after
+                   if k not in self.audit_ignored and before.get(k) != after[k]}
+        if not changes:
+            return 0
+        self.version = seen + 1
+        data = {cls._meta.fields[k]: v for k, v in self.__data__.items()
+                if k != pk.name}
+        updated = cls.update(data).where((pk == self.get_id()) & (cls.version == seen)).execute()
+        if updated != 1:
+            self.version = seen
+            raise ConcurrentEditError(
+                "This record was changed by someone else since you opened it; "
+                "reload it and apply your change again.")
+        self._dirty.clear()
+        self._audit("update", changes)
+        return updated
+
+    def delete_instance(self, recursive=False, delete_nullable=False):
+        with database.atomic():
+            values = {k: [v, None] for k, v in self._values().items() if v is not None}
+            self._audit("delete", values)
+            return super().delete_instance(recursive=recursive, delete_nullable=delete_nullable)
+
+    def _audit(self, action: str, changes: dict) -> None:
+        from .audit import AuditEntry  # the audit table is itself not audited
+        for key in self.audit_redacted:
+            if key in changes:
+                changes[key] = ["***" if v is not None else None for v in changes[key]]
+        actor = current_actor()
+        AuditEntry.create(
+            actor=actor.name,
+            actor_staff=actor.staff_id,
+            table=self._meta.table_name,
+            row_id=self.get_id(),
+            action=action,
+            summary=str(self)[:200],
+            changes=json.dumps(changes, ensure_ascii=False, sort_keys=True),
+            office=self.office_id_for_audit(),
+            customer=self.customer_id_for_audit(),
+        )
+
+
+def fk_id(instance: Model, name: str):
+    """The raw id behind a foreign key without loading the related row."""
+    return instance.__data__.get(name)
+
+
+__all__ = ["AuditedModel", "BaseModel", "ConcurrentEditError", "ForeignKeyField",
+           "RuleViolation", "fk_id", "utcnow"]

@@ -1,0 +1,99 @@
+"""The customer file: customers, their sites and their contacts."""
+
+from __future__ import annotations
+
+from peewee import CharField, DecimalField, ForeignKeyField, TextField
+
+from .base import AuditedModel, RuleViolation
+from .org import Office
+
+
+class Customer(AuditedModel):
+    """A customer; the serving office owns its file."""
+
+    code = CharField(max_length=20, unique=True)
+    name = CharField(max_length=120, index=True)
+    industry = CharField(max_length=60, default="", index=True)
+    office = ForeignKeyField(Office, backref="customers", index=True, on_delete="RESTRICT")
+    notes = TextField(default="")
+
+    def validate(self):
+        if self.code:
+            self.code = self.code.strip().upper()
+        if not self.code:
+            raise RuleViolation("A customer needs a code.", "code")
+        clash = Customer.select(Customer.id).where(Customer.code == self.code)
+        if self.get_id() is not None:
+            clash = clash.where(Customer.id != self.get_id())
+        if clash.exists():
+            raise RuleViolation(f"Customer code {self.code} is already used.", "code")
+
+    @classmethod
+    def office_filter(cls, office_id):
+        return cls.office == office_id
+
+    def office_id_for_audit(self):
+        return self.office_id
+
+    def customer_id_for_audit(self):
+        return self.get_id()
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class CustomerPart(AuditedModel):
+    """Rows that belong to one customer file (sites, contacts, contracts, units)."""
+
+    @classmethod
+    def office_filter(cls, office_id):
+        # a sub-select, not a join: it composes with any join a list view adds
+        return cls.customer.in_(Customer.select(Customer.id).where(Customer.office == office_id))
+
+    def office_id_for_audit(self):
+        customer = Customer.get_or_none(Customer.id == self.customer_id)
+        return customer.office_id if customer else None
+
+    def customer_id_for_audit(self):
+        return self.customer_id
+
+
+class Site(CustomerPart):
+    """A place where a customer runs our products."""
+
+    customer = ForeignKeyField(Customer, backref="sites", index=True, on_delete="CASCADE")
+    name = CharField(max_length=120, index=True)
+    address = CharField(max_length=200, default="")
+    city = CharField(max_length=50, default="", index=True)
+    province = CharField(max_length=50, default="")
+    latitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    longitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    #: road distance to the serving office when known; else great-circle x road factor
+    road_distance_km = DecimalField(max_digits=8, decimal_places=1, null=True)
+
+    def validate(self):
+        if (self.latitude is None) != (self.longitude is None):
+            raise RuleViolation("Give both latitude and longitude, or neither.", "latitude")
+        if self.latitude is not None and not -90 <= float(self.latitude) <= 90:
+            raise RuleViolation("Latitude must be between -90 and 90.", "latitude")
+        if self.longitude is not None and not -180 <= float(self.longitude) <= 180:
+            raise RuleViolation("Longitude must be between -180 and 180.", "longitude")
+        if self.road_distance_km is not None and self.road_distance_km < 0:
+            raise RuleViolation("A road distance cannot be negative.", "road_distance_km")
+
+    def __str__(self):
+        return self.name
+
+
+class Contact(CustomerPart):
+    """A person at the customer."""
+
+    customer = ForeignKeyField(Customer, backref="contacts", index=True, on_delete="CASCADE")
+    name = CharField(max_length=60, index=True)
+    title = CharField(max_length=60, default="")
+    phone = CharField(max_length=40, default="")
+    email = CharField(max_length=120, default="")
+    notes = TextField(default="")
+
+    def __str__(self):
+        return self.name

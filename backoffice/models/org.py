@@ -1,0 +1,127 @@
+"""Organisation: the regional service offices and their staff (who are also the users)."""
+
+from __future__ import annotations
+
+from flask_login import UserMixin
+from peewee import (
+    BooleanField, CharField, DecimalField, ForeignKeyField, IntegerField, TextField,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .base import AuditedModel, RuleViolation
+
+
+class Office(AuditedModel):
+    """A regional marketing & service office."""
+
+    code = CharField(max_length=16, unique=True)
+    name = CharField(max_length=100, index=True)
+    city = CharField(max_length=50, index=True)
+    province = CharField(max_length=50, index=True)
+    address = CharField(max_length=200, default="")
+    phone = CharField(max_length=40, default="")
+    latitude = DecimalField(max_digits=9, decimal_places=6)
+    longitude = DecimalField(max_digits=9, decimal_places=6)
+
+    def validate(self):
+        if self.latitude is not None and not -90 <= float(self.latitude) <= 90:
+            raise RuleViolation("Latitude must be between -90 and 90.", "latitude")
+        if self.longitude is not None and not -180 <= float(self.longitude) <= 180:
+            raise RuleViolation("Longitude must be between -180 and 180.", "longitude")
+
+    @classmethod
+    def office_filter(cls, office_id):
+        return cls.id == office_id
+
+    def office_id_for_audit(self):
+        return self.get_id()
+
+    def __str__(self):
+        return self.name
+
+
+class Role:
+    ADMIN = "admin"
+    HQ = "hq"
+    OFFICE_MANAGER = "office_manager"
+    ENGINEER = "engineer"
+    VIEWER = "viewer"
+
+    ALL = (ADMIN, HQ, OFFICE_MANAGER, ENGINEER, VIEWER)
+    #: roles that may see and change every office's records
+    NATIONWIDE = (ADMIN, HQ)
+    #: roles that may create, edit and delete records of their office
+    EDITORS = (ADMIN, HQ, OFFICE_MANAGER)
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Administrator",
+    Role.HQ: "Headquarters",
+    Role.OFFICE_MANAGER: "Office manager",
+    Role.ENGINEER: "Engineer",
+    Role.VIEWER: "Viewer",
+}
+
+
+class Staff(UserMixin, AuditedModel):
+    """A member of staff; with a username and password they can log in."""
+
+    name = CharField(max_length=60, index=True)
+    username = CharField(max_length=40, unique=True)
+    password_hash = CharField(max_length=255, default="")
+    role = CharField(max_length=20, index=True, default=Role.ENGINEER)
+    office = ForeignKeyField(Office, backref="staff", null=True, index=True,
+                             on_delete="RESTRICT")
+    skills = CharField(max_length=200, default="")
+    phone = CharField(max_length=40, default="")
+    email = CharField(max_length=120, default="")
+    language = CharField(max_length=12, default="")  # empty: follow the browser
+    active = BooleanField(default=True, index=True)
+    #: bumped on password change so other sessions of the user end
+    session_epoch = IntegerField(default=0)
+
+    audit_redacted = ("password_hash",)
+    #: werkzeug hashing method; the test suite picks a cheaper one
+    password_method = "scrypt"
+
+    def set_password(self, password: str) -> None:
+        if len(password) < 8:
+            raise RuleViolation("A password needs at least 8 characters.", "password")
+        self.password_hash = generate_password_hash(password, method=self.password_method)
+        self.session_epoch = (self.session_epoch or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    # Flask-Login
+    @property
+    def is_active(self):
+        return bool(self.active)
+
+    def get_id(self):  # noqa: D401 - Flask-Login and peewee both call this
+        return self.__data__.get("id")
+
+    @property
+    def sees_all_offices(self) -> bool:
+        """Nationwide roles, and read-only viewers who belong to no office."""
+        return self.role in Role.NATIONWIDE or (self.role == Role.VIEWER and not self.office_id)
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in Role.EDITORS
+
+    def validate(self):
+        if self.role not in Role.ALL:
+            raise RuleViolation(f"Unknown role {self.role!r}.", "role")
+        if self.role in (Role.OFFICE_MANAGER, Role.ENGINEER) and not self.office_id:
+            raise RuleViolation("Office managers and engineers belong to an office.", "office")
+
+    @classmethod
+    def office_filter(cls, office_id):
+        return cls.office == office_id
+
+    def office_id_for_audit(self):
+        return self.office_id
+
+    def __str__(self):
+        return self.name

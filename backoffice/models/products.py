@@ -1,0 +1,106 @@
+"""The product catalogue and the installed units that the customer file follows for life."""
+
+from __future__ import annotations
+
+from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField
+
+from .base import RuleViolation
+from .base import AuditedModel
+from .contracts import Contract
+from .customers import Customer, CustomerPart, Site
+
+
+class Product(AuditedModel):
+    """A catalogue entry: one model of product."""
+
+    model = CharField(max_length=40, unique=True)
+    name = CharField(max_length=120, index=True)
+    grade = CharField(max_length=20, index=True)
+    design_life_years = IntegerField(default=10)
+    warranty_months = IntegerField(default=24)
+    notes = TextField(default="")
+
+    def validate(self):
+        if self.model:
+            self.model = self.model.strip().upper()
+        if not self.model:
+            raise RuleViolation("A product needs a model code.", "model")
+        if self.design_life_years is not None and not 1 <= self.design_life_years <= 100:
+            raise RuleViolation("Design life must be between 1 and 100 years.",
+                                "design_life_years")
+        if self.warranty_months is not None and not 0 <= self.warranty_months <= 600:
+            raise RuleViolation("Warranty months must be between 0 and 600.", "warranty_months")
+        clash = Product.select(Product.id).where(Product.model == self.model)
+        if self.get_id() is not None:
+            clash = clash.where(Product.id != self.get_id())
+        if clash.exists():
+            raise RuleViolation(f"Product model {self.model} is already in the catalogue.",
+                                "model")
+
+    @classmethod
+    def office_filter(cls, office_id):
+        return None  # one catalogue for every office
+
+    def __str__(self):
+        return f"{self.model} {self.name}"
+
+
+class UnitStatus:
+    ORDERED = "ordered"
+    DELIVERED = "delivered"
+    INSTALLED = "installed"
+    IN_SERVICE = "in_service"
+    UNDER_REPAIR = "under_repair"
+    REPLACED = "replaced"
+    RETIRED = "retired"
+    ALL = (ORDERED, DELIVERED, INSTALLED, IN_SERVICE, UNDER_REPAIR, REPLACED, RETIRED)
+
+
+class Unit(CustomerPart):
+    """One installed product, followed from delivery to retirement."""
+
+    serial = CharField(max_length=40, unique=True)
+    product = ForeignKeyField(Product, backref="units", index=True, on_delete="RESTRICT")
+    contract = ForeignKeyField(Contract, backref="units", index=True, on_delete="RESTRICT")
+    #: copied from the contract on save, so office scoping needs no two-table join
+    customer = ForeignKeyField(Customer, backref="units", index=True, on_delete="RESTRICT")
+    site = ForeignKeyField(Site, backref="units", index=True, null=True, on_delete="RESTRICT")
+    installed_on = DateField(null=True)
+    accepted_on = DateField(null=True, index=True)
+    warranty_start = DateField(null=True)
+    warranty_end = DateField(null=True, index=True)
+    #: True when someone set the warranty dates by hand; then they are kept as given
+    warranty_by_hand = BooleanField(default=False)
+    status = CharField(max_length=16, default=UnitStatus.DELIVERED, index=True)
+    notes = TextField(default="")
+
+    def validate(self):
+        from ..services.warranty import apply_warranty_dates
+
+        if self.serial:
+            self.serial = self.serial.strip().upper()
+        if not self.serial:
+            raise RuleViolation("A unit needs a serial number.", "serial")
+        if self.status not in UnitStatus.ALL:
+            raise RuleViolation(f"Unknown unit status {self.status!r}.", "status")
+        clash = Unit.select(Unit.id).where(Unit.serial == self.serial)
+        if self.get_id() is not None:
+            clash = clash.where(Unit.id != self.get_id())
+        if clash.exists():
+            raise RuleViolation(f"Serial number {self.serial} is already registered.", "serial")
+        if self.contract_id is None:
+            raise RuleViolation("A unit belongs to a contract.", "contract")
+        contract = Contract.get_by_id(self.contract_id)
+        self.customer = contract.customer_id
+        if self.site_id is not None:
+            site = Site.get_or_none(Site.id == self.site_id)
+            if site is None or site.customer_id != contract.customer_id:
+                raise RuleViolation("The site must belong to the contract's customer.", "site")
+        if self.installed_on and self.accepted_on and self.accepted_on < self.installed_on:
+            raise RuleViolation("Acceptance cannot come before installation.", "accepted_on")
+        apply_warranty_dates(self, contract)
+        if self.warranty_start and self.warranty_end and self.warranty_end < self.warranty_start:
+            raise RuleViolation("Warranty end is before warranty start.", "warranty_end")
+
+    def __str__(self):
+        return self.serial

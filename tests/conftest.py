@@ -1,0 +1,164 @@
+"""Fixtures as in Flask's tutorial: ``app`` (fresh database), ``client``, ``runner``, ``auth``.
+
+Every test that uses ``app`` runs twice: on SQLite and on PostgreSQL
+(127.0.0.1:5432, user postgres, a database this suite creates and drops).
+Without a reachable PostgreSQL the PostgreSQL half skips with the reason,
+except under ``CI=true``, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+
+import pytest
+
+from backoffice import create_app
+from backoffice.db import database
+from backoffice.models import Staff
+
+# Hashing cost is not under test here; scrypt would make each fixture user cost ~80 ms.
+Staff.password_method = "pbkdf2:sha256:1000"
+
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _pg_reachable() -> str | None:
+    try:
+        socket.create_connection((PG_HOST, PG_PORT), timeout=2).close()
+    except OSError as exc:
+        return f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT} ({exc})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    problem = _pg_reachable()
+    if problem:
+        if IN_CI:
+            pytest.fail(problem + " and CI=true requires the PostgreSQL tests")
+        pytest.skip(problem)
+    import psycopg2
+    name = f"backoffice_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    if not database.is_closed():
+        database.close()
+    admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+_migrated: set[str] = set()
+
+
+def _fresh_database(url: str) -> None:
+    """Migrate once per database, then empty every table before each test."""
+    from backoffice import migrate
+    from backoffice.models import MODELS
+    database.connect(reuse_if_open=True)
+    if url not in _migrated:
+        migrate.upgrade()
+        _migrated.add(url)
+    tables = [m._meta.table_name for m in MODELS if database.table_exists(m._meta.table_name)]
+    extra = getattr(pytest, "_backoffice_extra_tables", [])
+    tables += [t for t in extra if database.table_exists(t)]
+    with database.atomic():
+        if database.obj.__class__.__name__.startswith("Postgres"):
+            database.execute_sql("TRUNCATE {} RESTART IDENTITY CASCADE".format(
+                ", ".join(f'"{t}"' for t in tables)))
+        else:
+            database.execute_sql("PRAGMA defer_foreign_keys = ON")
+            for table in tables:
+                database.execute_sql(f'DELETE FROM "{table}"')
+            if database.table_exists("sqlite_sequence"):
+                database.execute_sql("DELETE FROM sqlite_sequence")
+    database.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request):
+    if request.param == "postgres":
+        return request.getfixturevalue("pg_url")
+    return request.getfixturevalue("sqlite_url")
+
+
+@pytest.fixture
+def make_app(db_url, tmp_path):
+    """Build an app on this test's database with extra settings."""
+    def factory(**settings):
+        config = {"database_url": db_url, "secret_key": "test-secret-key-0123456789",
+                  "plugins_dir": str(tmp_path / "no-plugins"), **settings}
+        application = create_app(config, instance_path=str(tmp_path / "instance"))
+        application.config.update(TESTING=True)
+        return application
+    return factory
+
+
+@pytest.fixture
+def app(make_app, db_url):
+    application = make_app()
+    _fresh_database(db_url)
+    with application.app_context():
+        database.connect(reuse_if_open=True)
+        yield application
+        if not database.is_closed():
+            database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app):
+    """Two offices far apart, with a customer file each (see tests/factories.py)."""
+    from tests.factories import make_world
+    return make_world()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "correct-horse-1", follow=True):
+        page = self.client.get("/login")
+        token = csrf_token(page.get_data(as_text=True))
+        return self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf_token": token},
+                                follow_redirects=follow)
+
+    def logout(self):
+        page = self.client.get("/admin/")
+        token = csrf_token(page.get_data(as_text=True))
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

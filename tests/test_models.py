@@ -1,0 +1,83 @@
+import datetime as dt
+import json
+
+import pytest
+
+from backoffice.db import acting_as
+from backoffice.models import AuditEntry, ConcurrentEditError, RuleViolation, Unit
+
+
+def test_warranty_follows_acceptance(world):
+    unit = Unit.get_by_id(world.harbin_unit.id)
+    assert unit.warranty_start == dt.date(2025, 2, 10)
+    assert unit.warranty_end == dt.date(2027, 2, 9)  # 24 months, last covered day
+    assert unit.customer_id == world.harbin_customer.id
+
+
+def test_contract_warranty_overrides_product(world):
+    world.harbin_contract.warranty_months = 36
+    world.harbin_contract.save()
+    unit = Unit.get_by_id(world.harbin_unit.id)
+    unit.save(force_insert=False)  # recompute
+    unit.notes = "touch"
+    unit.save()
+    assert Unit.get_by_id(unit.id).warranty_end == dt.date(2028, 2, 9)
+
+
+def test_warranty_by_hand_is_kept(world):
+    unit = Unit.get_by_id(world.harbin_unit.id)
+    unit.warranty_by_hand = True
+    unit.warranty_end = dt.date(2030, 1, 1)
+    unit.save()
+    assert Unit.get_by_id(unit.id).warranty_end == dt.date(2030, 1, 1)
+
+
+def test_warranty_end_before_start_is_refused(world):
+    unit = Unit.get_by_id(world.harbin_unit.id)
+    unit.warranty_by_hand = True
+    unit.warranty_end = dt.date(2020, 1, 1)
+    with pytest.raises(RuleViolation, match="before warranty start"):
+        unit.save()
+    assert Unit.get_by_id(unit.id).warranty_end == dt.date(2027, 2, 9)
+
+
+def test_duplicate_serial_is_refused(world):
+    with pytest.raises(RuleViolation, match="already registered"):
+        Unit.create(serial="sn-hrb-0001", product=world.product, contract=world.harbin_contract)
+    assert Unit.select().count() == 2
+
+
+def test_update_writes_audit_row_with_old_and_new(world):
+    customer = world.harbin_customer
+    with acting_as("alice"):
+        customer.name = "Harbin Grid"
+        customer.save()
+    entry = (AuditEntry.select().where(AuditEntry.table == "customer",
+                                       AuditEntry.row_id == customer.id,
+                                       AuditEntry.action == "update").get())
+    assert entry.actor == "alice"
+    assert json.loads(entry.changes) == {"name": ["Harbin Power Works", "Harbin Grid"]}
+    assert entry.customer == customer.id and entry.office == world.harbin.id
+
+
+def test_delete_is_audited(world):
+    contact_id = world.harbin_contact.id
+    world.harbin_contact.delete_instance()
+    entry = AuditEntry.get((AuditEntry.table == "contact") & (AuditEntry.action == "delete"))
+    assert entry.row_id == contact_id and "name" in entry.change_dict
+
+
+def test_password_is_redacted_in_audit(world):
+    entry = AuditEntry.get((AuditEntry.table == "staff") & (AuditEntry.action == "create"))
+    assert entry.change_dict["password_hash"] == [None, "***"]
+
+
+def test_concurrent_edit_is_refused(world):
+    first = world.harbin_customer.__class__.get_by_id(world.harbin_customer.id)
+    second = world.harbin_customer.__class__.get_by_id(world.harbin_customer.id)
+    first.notes = "first"
+    first.save()
+    second.notes = "second"
+    with pytest.raises(ConcurrentEditError):
+        second.save()
+    assert world.harbin_customer.__class__.get_by_id(first.id).notes == "first"
