@@ -69,6 +69,19 @@ def db_makemigration(name):
     click.echo(f"wrote {path}" if path else "no changes")
 
 
+def _register_commands():
+    import importlib
+
+    from .commands import COMMAND_MODULES
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"{__package__}.commands.{name}")
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
 def main(argv=None):
     """Console entry point: turns configuration errors into one line and exit 2."""
     try:

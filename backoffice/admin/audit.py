@@ -1,0 +1,5 @@
+"""Admin screens (to be written)."""
+
+
+def register(admin):
+    pass

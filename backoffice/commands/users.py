@@ -1,0 +1,3 @@
+"""CLI commands (to be written)."""
+
+COMMANDS = []
