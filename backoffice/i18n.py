@@ -1,13 +1,29 @@
-"""Languages: English and Simplified Chinese (stub; completed with the translations)."""
+"""Languages: English and Simplified Chinese.
 
-from flask import request
-from flask_babel import Babel
+Use :func:`_` (``gettext``) for messages made while serving someone and
+:func:`_l` (``lazy_gettext``) for labels declared at import time. Both work
+outside a request too (CLI, worker): then the default language applies.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context, request
+from flask_babel import Babel, gettext, lazy_gettext
 
 from .config import LANGUAGES
 
 
+def _(text: str, **variables) -> str:
+    if has_app_context():
+        return gettext(text, **variables)
+    return text % variables if variables else text
+
+
+_l = lazy_gettext
+
+
 def select_locale():
-    from flask import current_app
+    # (completed by the i18n work: user setting, then browser, then default)
     return request.accept_languages.best_match(LANGUAGES) or current_app.config[
         "DEFAULT_LANGUAGE"]
 
