@@ -1,0 +1,5 @@
+"""The rule engine's plugin manager (to be written by the rule-engine work)."""
+
+
+def init_app(app):
+    pass
