@@ -15,10 +15,15 @@ import decimal
 import json
 
 from peewee import (
-    DateTimeField, ForeignKeyField, IntegerField, Model, SQL,
+    SQL,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
 )
 
 from ..db import current_actor, database, is_postgres
+from ..i18n import _
 
 
 class RuleViolation(ValueError):
@@ -33,8 +38,13 @@ class ConcurrentEditError(RuleViolation):
     """The row changed since the editor loaded it."""
 
 
+def stale_message() -> str:
+    return _("This record was changed by someone else since you opened it; "
+             "reload it and apply your change again.")
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class BaseModel(Model):
@@ -118,12 +128,10 @@ class AuditedModel(BaseModel):
             query = query.for_update()
         old = query.get_or_none()
         if old is None:
-            raise ConcurrentEditError("This record was deleted by someone else.")
+            raise ConcurrentEditError(_("This record was deleted by someone else."))
         seen = self.version
         if old.version != seen:
-            raise ConcurrentEditError(
-                "This record was changed by someone else since you opened it; "
-                "reload it and apply your change again.")
+            raise ConcurrentEditError(stale_message())
         before, after = old._values(), self._values()
         changes = {k: [before[k], after[k]] for k in after
                    if k not in self.audit_ignored and before.get(k) != after[k]}
@@ -135,9 +143,7 @@ class AuditedModel(BaseModel):
         updated = cls.update(data).where((pk == self.get_id()) & (cls.version == seen)).execute()
         if updated != 1:
             self.version = seen
-            raise ConcurrentEditError(
-                "This record was changed by someone else since you opened it; "
-                "reload it and apply your change again.")
+            raise ConcurrentEditError(stale_message())
         self._dirty.clear()
         self._audit("update", changes)
         return updated

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from peewee import CharField, DecimalField, ForeignKeyField, TextField
 
+from ..i18n import _
 from .base import AuditedModel, RuleViolation
 from .org import Office
 
@@ -21,12 +22,12 @@ class Customer(AuditedModel):
         if self.code:
             self.code = self.code.strip().upper()
         if not self.code:
-            raise RuleViolation("A customer needs a code.", "code")
+            raise RuleViolation(_("A customer needs a code."), "code")
         clash = Customer.select(Customer.id).where(Customer.code == self.code)
         if self.get_id() is not None:
             clash = clash.where(Customer.id != self.get_id())
         if clash.exists():
-            raise RuleViolation(f"Customer code {self.code} is already used.", "code")
+            raise RuleViolation(_("Customer code %(code)s is already used.", code=self.code), "code")
 
     @classmethod
     def office_filter(cls, office_id):
@@ -73,13 +74,13 @@ class Site(CustomerPart):
 
     def validate(self):
         if (self.latitude is None) != (self.longitude is None):
-            raise RuleViolation("Give both latitude and longitude, or neither.", "latitude")
+            raise RuleViolation(_("Give both latitude and longitude, or neither."), "latitude")
         if self.latitude is not None and not -90 <= float(self.latitude) <= 90:
-            raise RuleViolation("Latitude must be between -90 and 90.", "latitude")
+            raise RuleViolation(_("Latitude must be between -90 and 90."), "latitude")
         if self.longitude is not None and not -180 <= float(self.longitude) <= 180:
-            raise RuleViolation("Longitude must be between -180 and 180.", "longitude")
+            raise RuleViolation(_("Longitude must be between -180 and 180."), "longitude")
         if self.road_distance_km is not None and self.road_distance_km < 0:
-            raise RuleViolation("A road distance cannot be negative.", "road_distance_km")
+            raise RuleViolation(_("A road distance cannot be negative."), "road_distance_km")
 
     def __str__(self):
         return self.name

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from flask_login import UserMixin
 from peewee import (
-    BooleanField, CharField, DecimalField, ForeignKeyField, IntegerField, TextField,
+    BooleanField,
+    CharField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..i18n import _
 from .base import AuditedModel, RuleViolation
 
 
@@ -25,9 +30,9 @@ class Office(AuditedModel):
 
     def validate(self):
         if self.latitude is not None and not -90 <= float(self.latitude) <= 90:
-            raise RuleViolation("Latitude must be between -90 and 90.", "latitude")
+            raise RuleViolation(_("Latitude must be between -90 and 90."), "latitude")
         if self.longitude is not None and not -180 <= float(self.longitude) <= 180:
-            raise RuleViolation("Longitude must be between -180 and 180.", "longitude")
+            raise RuleViolation(_("Longitude must be between -180 and 180."), "longitude")
 
     @classmethod
     def office_filter(cls, office_id):
@@ -86,7 +91,7 @@ class Staff(UserMixin, AuditedModel):
 
     def set_password(self, password: str) -> None:
         if len(password) < 8:
-            raise RuleViolation("A password needs at least 8 characters.", "password")
+            raise RuleViolation(_("A password needs at least 8 characters."), "password")
         self.password_hash = generate_password_hash(password, method=self.password_method)
         self.session_epoch = (self.session_epoch or 0) + 1
 
@@ -98,7 +103,7 @@ class Staff(UserMixin, AuditedModel):
     def is_active(self):
         return bool(self.active)
 
-    def get_id(self):  # noqa: D401 - Flask-Login and peewee both call this
+    def get_id(self):
         return self.__data__.get("id")
 
     @property
@@ -112,9 +117,9 @@ class Staff(UserMixin, AuditedModel):
 
     def validate(self):
         if self.role not in Role.ALL:
-            raise RuleViolation(f"Unknown role {self.role!r}.", "role")
+            raise RuleViolation(_("Unknown role %(role)s.", role=self.role), "role")
         if self.role in (Role.OFFICE_MANAGER, Role.ENGINEER) and not self.office_id:
-            raise RuleViolation("Office managers and engineers belong to an office.", "office")
+            raise RuleViolation(_("Office managers and engineers belong to an office."), "office")
 
     @classmethod
     def office_filter(cls, office_id):

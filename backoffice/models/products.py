@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField
 
-from .base import RuleViolation
-from .base import AuditedModel
+from ..i18n import _
+from .base import AuditedModel, RuleViolation
 from .contracts import Contract
 from .customers import Customer, CustomerPart, Site
 
@@ -24,17 +24,17 @@ class Product(AuditedModel):
         if self.model:
             self.model = self.model.strip().upper()
         if not self.model:
-            raise RuleViolation("A product needs a model code.", "model")
+            raise RuleViolation(_("A product needs a model code."), "model")
         if self.design_life_years is not None and not 1 <= self.design_life_years <= 100:
-            raise RuleViolation("Design life must be between 1 and 100 years.",
+            raise RuleViolation(_("Design life must be between 1 and 100 years."),
                                 "design_life_years")
         if self.warranty_months is not None and not 0 <= self.warranty_months <= 600:
-            raise RuleViolation("Warranty months must be between 0 and 600.", "warranty_months")
+            raise RuleViolation(_("Warranty months must be between 0 and 600."), "warranty_months")
         clash = Product.select(Product.id).where(Product.model == self.model)
         if self.get_id() is not None:
             clash = clash.where(Product.id != self.get_id())
         if clash.exists():
-            raise RuleViolation(f"Product model {self.model} is already in the catalogue.",
+            raise RuleViolation(_("Product model %(model)s is already in the catalogue.", model=self.model),
                                 "model")
 
     @classmethod
@@ -80,27 +80,27 @@ class Unit(CustomerPart):
         if self.serial:
             self.serial = self.serial.strip().upper()
         if not self.serial:
-            raise RuleViolation("A unit needs a serial number.", "serial")
+            raise RuleViolation(_("A unit needs a serial number."), "serial")
         if self.status not in UnitStatus.ALL:
-            raise RuleViolation(f"Unknown unit status {self.status!r}.", "status")
+            raise RuleViolation(_("Unknown unit status %(status)s.", status=self.status), "status")
         clash = Unit.select(Unit.id).where(Unit.serial == self.serial)
         if self.get_id() is not None:
             clash = clash.where(Unit.id != self.get_id())
         if clash.exists():
-            raise RuleViolation(f"Serial number {self.serial} is already registered.", "serial")
+            raise RuleViolation(_("Serial number %(serial)s is already registered.", serial=self.serial), "serial")
         if self.contract_id is None:
-            raise RuleViolation("A unit belongs to a contract.", "contract")
+            raise RuleViolation(_("A unit belongs to a contract."), "contract")
         contract = Contract.get_by_id(self.contract_id)
         self.customer = contract.customer_id
         if self.site_id is not None:
             site = Site.get_or_none(Site.id == self.site_id)
             if site is None or site.customer_id != contract.customer_id:
-                raise RuleViolation("The site must belong to the contract's customer.", "site")
+                raise RuleViolation(_("The site must belong to the contract's customer."), "site")
         if self.installed_on and self.accepted_on and self.accepted_on < self.installed_on:
-            raise RuleViolation("Acceptance cannot come before installation.", "accepted_on")
+            raise RuleViolation(_("Acceptance cannot come before installation."), "accepted_on")
         apply_warranty_dates(self, contract)
         if self.warranty_start and self.warranty_end and self.warranty_end < self.warranty_start:
-            raise RuleViolation("Warranty end is before warranty start.", "warranty_end")
+            raise RuleViolation(_("Warranty end is before warranty start."), "warranty_end")
 
     def __str__(self):
         return self.serial
