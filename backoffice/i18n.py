@@ -7,7 +7,7 @@ outside a request too (CLI, worker): then the default language applies.
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from flask_babel import Babel, gettext, lazy_gettext
 
 from .config import LANGUAGES
@@ -24,6 +24,8 @@ _l = lazy_gettext
 
 def select_locale():
     # (completed by the i18n work: user setting, then browser, then default)
+    if not has_request_context():  # CLI and worker
+        return current_app.config["DEFAULT_LANGUAGE"]
     return request.accept_languages.best_match(LANGUAGES) or current_app.config[
         "DEFAULT_LANGUAGE"]
 
