@@ -37,13 +37,14 @@ def create_app(config=None, *, instance_path: str | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
 
-    from . import admin, auth, db, i18n, plugins, security
+    from . import admin, auth, cli, db, i18n, plugins, security
     db.init_app(app)
     plugins.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
+    cli.init_app(app)
     return app
 
 

@@ -1,5 +1,9 @@
 """The ``backoffice`` command: a Flask CLI group with the back-office's own commands.
 
+Commands are attached to the app's own ``app.cli`` in :func:`init_app` (so the
+test runner and ``flask`` see them too); ``backoffice/commands/<area>.py``
+modules each contribute a ``COMMANDS`` list.
+
 Bad input never prints a traceback: one line on stderr and exit status 2
 (configuration errors, unknown records, rule violations).
 """
@@ -34,7 +38,7 @@ def fail(message: str, code: int = 2):
 
 # -- database -----------------------------------------------------------------
 
-@cli.group("db", help="Schema migrations.")
+@click.group("db", help="Schema migrations.")
 def db_group():
     pass
 
@@ -69,17 +73,16 @@ def db_makemigration(name):
     click.echo(f"wrote {path}" if path else "no changes")
 
 
-def _register_commands():
+def init_app(app):
+    """Attach every command to ``app.cli``: ``backoffice`` and ``flask`` both list them."""
     import importlib
 
     from .commands import COMMAND_MODULES
+    app.cli.add_command(db_group)
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"{__package__}.commands.{name}")
         for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register_commands()
+            app.cli.add_command(command)
 
 
 def main(argv=None):
