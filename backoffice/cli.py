@@ -86,9 +86,16 @@ def init_app(app):
 
 
 def main(argv=None):
-    """Console entry point: turns configuration errors into one line and exit 2."""
+    """Console entry point: turns configuration errors into one line and exit 2.
+
+    Changes made from the command line are recorded against ``cli:<login name>``.
+    """
+    import getpass
+
+    from .db import acting_as
     try:
-        return cli.main(args=argv, prog_name="backoffice", standalone_mode=False)
+        with acting_as(f"cli:{getpass.getuser()}"):
+            return cli.main(args=argv, prog_name="backoffice", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
