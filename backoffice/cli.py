@@ -94,7 +94,7 @@ def main(argv=None):
 
     from .db import acting_as
     try:
-        with acting_as(f"cli:{getpass.getuser()}"):
+        with acting_as(f"cli:{getpass.getuser()}", fallback=True):
             return cli.main(args=argv, prog_name="backoffice", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

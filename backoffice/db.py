@@ -74,30 +74,38 @@ class Actor:
 
 SYSTEM = Actor("system")
 _actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("actor", default=None)
+_fallback: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("fallback",
+                                                                          default=None)
 
 
 def current_actor() -> Actor:
+    """An explicit :func:`acting_as`, else the logged-in user, else the process's fallback."""
     actor = _actor.get()
     if actor is not None:
         return actor
-    try:  # inside a request: the logged-in user
+    from flask import has_request_context
+    if has_request_context():
         from flask_login import current_user
         if current_user and current_user.is_authenticated:
             return Actor(current_user.username, current_user.id)
-    except (ImportError, RuntimeError):
-        pass
-    return SYSTEM
+    return _fallback.get() or SYSTEM
 
 
 @contextlib.contextmanager
-def acting_as(actor):
-    """Record every change inside the block against ``actor`` (an Actor, a Staff or a name)."""
+def acting_as(actor, *, fallback: bool = False):
+    """Record every change inside the block against ``actor`` (an Actor, a Staff or a name).
+
+    With ``fallback=True`` the actor only applies where no user is logged in
+    (the CLI sets itself so, and the development server may serve requests
+    in the same thread).
+    """
     if isinstance(actor, str):
         actor = Actor(actor)
     elif not isinstance(actor, Actor):
         actor = Actor(actor.username, actor.id)
-    token = _actor.set(actor)
+    var = _fallback if fallback else _actor
+    token = var.set(actor)
     try:
         yield actor
     finally:
-        _actor.reset(token)
+        var.reset(token)
