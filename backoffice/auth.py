@@ -1,14 +1,233 @@
-"""Login (stub)."""
+"""Login and logout, the session's life, the login throttle and the language switch.
 
-from flask_login import LoginManager
+* ``/login`` (GET form, POST username/password/csrf_token) and ``/logout`` (POST).
+* A session ends when the account is deactivated or its ``session_epoch`` moves
+  on (a password change): the loader refuses the user, who is anonymous again.
+* The throttle counts failures in :class:`~backoffice.models.LoginAttempt`, so
+  every instance sharing the database sees the same count: after
+  ``LOGIN_MAX_FAILURES`` failures for a username (since its last success) or
+  from an address within ``LOGIN_LOCKOUT_MINUTES``, logins are refused, even
+  with the right password, until the window has passed.
+"""
 
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .config import LANGUAGES
+from .i18n import _, _l
+
+bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to open this page.")
+login_manager.login_message_category = "warning"
+#: a session whose address or browser changes is ended
+login_manager.session_protection = "strong"
+
+#: session key holding the account's ``session_epoch`` at login
+EPOCH_KEY = "_staff_epoch"
+#: session key holding a language chosen without (or before) logging in
+LANGUAGE_KEY = "language"
+
+_dummy_hash: str | None = None
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+# -- throttle -------------------------------------------------------------------
+
+def _window_start() -> dt.datetime:
+    from .models.base import utcnow
+    return utcnow() - dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+
+
+def is_locked(username: str, remote_addr: str) -> bool:
+    """True when the username or the address has too many recent failures."""
+    from .models import LoginAttempt
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    since = _window_start()
+    last_success = (LoginAttempt.select(LoginAttempt.at)
+                    .where((LoginAttempt.username == username) & LoginAttempt.success
+                           & (LoginAttempt.at >= since))
+                    .order_by(LoginAttempt.at.desc()).limit(1).scalar())
+    user_since = max(since, last_success) if last_success else since
+    by_user = (LoginAttempt.select()
+               .where((LoginAttempt.username == username) & ~LoginAttempt.success
+                      & (LoginAttempt.at >= user_since))
+               .count())
+    if by_user >= limit:
+        return True
+    by_addr = (LoginAttempt.select()
+               .where((LoginAttempt.remote_addr == remote_addr) & ~LoginAttempt.success
+                      & (LoginAttempt.at >= since))
+               .count())
+    return by_addr >= limit
+
+
+def record_attempt(username: str, remote_addr: str, success: bool) -> None:
+    from .models import LoginAttempt
+    LoginAttempt.create(username=username[:60], remote_addr=remote_addr[:64], success=success)
+
+
+def _check_credentials(username: str, password: str):
+    """The active account for these credentials, or None (same cost either way)."""
+    global _dummy_hash
+    from .models import Staff
+    staff = Staff.get_or_none(Staff.username == username)
+    if staff is None or not staff.password_hash:
+        if _dummy_hash is None:
+            _dummy_hash = generate_password_hash("not-a-password", method=Staff.password_method)
+        check_password_hash(_dummy_hash, password)  # no timing hint that the name is unknown
+        return None
+    if not staff.check_password(password) or not staff.is_active:
+        return None
+    return staff
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; anything else goes to the admin home."""
+    if target:
+        parts = urlsplit(target)
+        if (not parts.scheme and not parts.netloc and target.startswith("/")
+                and not target.startswith("//") and "\\" not in target):
+            return target
+    return url_for("admin.index")
+
+
+# -- views ------------------------------------------------------------------------
+
+@bp.route("/")
+def index():
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+        if current_user.is_authenticated:
+            return redirect(_safe_next(form.next.data))
+    status = 200
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        remote_addr = request.remote_addr or "unknown"
+        if is_locked(username, remote_addr):
+            record_attempt(username, remote_addr, False)
+            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+            flash(_("Too many failed logins. Logging in is blocked for %(minutes)s minutes; "
+                    "try again later or ask an administrator.", minutes=minutes), "danger")
+            status = 429
+        else:
+            staff = _check_credentials(username, form.password.data)
+            record_attempt(username, remote_addr, staff is not None)
+            if staff is not None:
+                keep = session.get(LANGUAGE_KEY)
+                session.clear()
+                if keep:
+                    session[LANGUAGE_KEY] = keep
+                login_user(staff)
+                session[EPOCH_KEY] = staff.session_epoch
+                return redirect(_safe_next(form.next.data))
+            flash(_("Wrong username or password."), "danger")
+            status = 401
+    elif request.method == "POST":
+        flash(_("Enter your username and password."), "danger")
+        status = 400
+    return render_template("login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    keep = session.get(LANGUAGE_KEY)
+    logout_user()
+    session.clear()
+    if keep:
+        session[LANGUAGE_KEY] = keep
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Remember a language: on the account when logged in, and in the session."""
+    language = request.form.get("language", "")
+    if language not in LANGUAGES and language != "":
+        abort(400, _("Unknown language."))
+    if language:
+        session[LANGUAGE_KEY] = language
+    else:  # follow the browser again
+        session.pop(LANGUAGE_KEY, None)
+    if current_user.is_authenticated and current_user.language != language:
+        current_user.language = language
+        current_user.save()
+    return redirect(_safe_next(request.form.get("next") or _referrer_path()))
+
+
+def _referrer_path() -> str | None:
+    """The page the switch was clicked on, when it is on this site."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+# -- set-up -----------------------------------------------------------------------
+
+def _load_user(user_id):
+    from .models import Staff
+    try:
+        staff = Staff.get_or_none(Staff.id == int(user_id))
+    except (TypeError, ValueError):
+        return None
+    if staff is None or not staff.is_active:
+        return None
+    if session.get(EPOCH_KEY) != staff.session_epoch:
+        return None  # password changed (or the session predates this check): log in again
+    return staff
+
+
+def _forget_request_caches():
+    """Per-request caches kept on ``g`` start empty, even when an app context outlives requests.
+
+    Flask-Login (the user), Flask-WTF (the CSRF token) and Flask-Babel (the locale)
+    cache on ``g``, which lives as long as the app context; a test or script that
+    holds one app context around several requests would otherwise see the user,
+    the token and the language of the first request.
+    """
+    for name in ("_login_user", "csrf_token", "_flask_babel"):
+        g.pop(name, None)
 
 
 def init_app(app):
     login_manager.init_app(app)
-
-    @login_manager.user_loader
-    def load_user(user_id):
-        from .models import Staff
-        return Staff.get_or_none(Staff.id == int(user_id))
+    login_manager.user_loader(_load_user)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_request_caches)
+    app.register_blueprint(bp)
