@@ -1,16 +1,68 @@
 """The one base for every admin screen: access by role, office scoping, rule errors as form errors.
 
-(Skeleton: the admin work fills in scoping of every path; the interface below is fixed.)
+Domain views (``org.py``, ``customers.py``, ...) are declarative; everything a
+screen does to rows goes through :class:`ScopedModelView`, which narrows every
+path through :mod:`backoffice.scoping`:
+
+* list, count and export (``get_query``), details / edit / delete by id
+  (``get_one``: another office's id is a 404), the delete action (only scoped
+  ids), the ajax look-ups behind ``form_ajax_refs`` (:class:`ScopedAjaxLoader`),
+  and the relation pickers of create/edit forms (their query is narrowed, so a
+  foreign id typed into a form is "Not a valid choice");
+* after a save, the row must still be in the user's scope, or the change is
+  rolled back (an office manager cannot move a record to another office).
+
+Roles: ``read_roles`` open the screen, ``edit_roles`` may create, edit and
+delete; anything else gets a 403 on every write endpoint.
+
+Large tables stay fast: the count is capped (``count_cap``), foreign keys shown
+in a list are loaded in one query per column, OFFSET is never deeper than
+``max_page_depth`` pages (the last pages are read in reverse order), and the
+search can use an index (``column_search_prefix``: exact/prefix match on
+normalised upper-case codes).
 """
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView
-from flask_admin.contrib.peewee import ModelView
-from flask_login import current_user
+import math
+import operator
+from functools import reduce
+from typing import ClassVar
 
-from ..models import Role
+from flask import abort, current_app, flash, g, has_app_context, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_login import current_user
+from peewee import ForeignKeyField, IntegrityError
+from wtforms import HiddenField
+from wtfpeewee.fields import SelectQueryField
+
+from ..db import database, is_postgres
+from ..i18n import _, _l
+from ..models import Role, RuleViolation
+from ..scoping import can_see, scoped
+
+#: columns every audited table has; never edited through a form
+BOOKKEEPING = ("version", "created_at", "updated_at")
+#: first characters that make a spreadsheet cell a formula (formula injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula is prefixed with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def parse_id(value):
+    """A primary key from a URL or form, or a 404 (no stack trace for ``?id=abc``)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        abort(404)
 
 
 class AccessMixin:
@@ -22,10 +74,12 @@ class AccessMixin:
     def is_accessible(self):
         return current_user.is_authenticated and current_user.role in self.read_roles
 
+    def may_edit(self) -> bool:
+        return current_user.is_authenticated and current_user.role in self.edit_roles
+
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
-        from flask import abort
         abort(403)
 
 
@@ -37,5 +91,359 @@ class SecureView(AccessMixin, BaseView):
     """A custom (non-model) admin page."""
 
 
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """The look-up behind a ``form_ajax_refs`` picker: only rows the user may see."""
+
+    def __init__(self, name, model, **options):
+        self.order_by = options.pop("order_by", None)
+        super().__init__(name, model, **options)
+
+    def _query(self):
+        return scoped(self.model.select(), self.model, current_user)
+
+    def get_one(self, pk):
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        return self._query().where(self.model._meta.primary_key == pk).get_or_none()
+
+    def get_list(self, term, offset=0, limit=10):
+        query = self._query()
+        term = (term or "").strip()
+        if term:
+            like = "%" + term.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            query = query.where(reduce(operator.or_, [f ** like for f in self._cached_fields]))
+        query = query.order_by(self.order_by or self._cached_fields[0])
+        return list(query.offset(max(offset or 0, 0)).limit(min(max(limit, 1), 50)))
+
+
+class VersionField(HiddenField):
+    """The version the user saw; the view hands it to the model's optimistic lock."""
+
+    def populate_obj(self, obj, name):
+        pass  # applied by ScopedModelView.update_model, as an int
+
+
 class ScopedModelView(AccessMixin, ModelView):
     """A model screen: every row it reads or writes is narrowed by office scoping."""
+
+    list_template = "admin/scoped/list.html"
+    can_view_details = True
+    can_export = True
+    export_types = ("csv", "xlsx")
+    column_display_pk = False
+    column_export_exclude_list = ("version",)
+    details_modal = False
+
+    #: the count stops here; above it the list says "10,000+"
+    count_cap = 10_000
+    #: OFFSET never goes deeper than this many pages from either end
+    max_page_depth = 200
+    #: searchable code columns matched exactly/by prefix on the upper-cased term (uses an index)
+    column_search_prefix: tuple[str, ...] = ()
+    #: placeholder of the search box
+    search_placeholder_text = None
+    #: URL arguments that narrow the list to one parent, e.g. {"customer": "customer"}
+    list_narrow_args: ClassVar[dict[str, str]] = {}
+
+    # -- roles -----------------------------------------------------------------
+
+    # Properties, so a domain view may still say ``can_delete = False`` declaratively.
+    @property
+    def can_create(self):
+        return self.may_edit()
+
+    @property
+    def can_edit(self):
+        return self.may_edit()
+
+    @property
+    def can_delete(self):
+        return self.may_edit()
+
+    _NEEDS: ClassVar[dict[str, str]] = {
+        "create_view": "can_create", "edit_view": "can_edit", "delete_view": "can_delete",
+        "ajax_update": "can_edit", "details_view": "can_view_details", "export": "can_export",
+    }
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        needed = self._NEEDS.get(name)
+        if needed and not getattr(self, needed):
+            abort(403)
+        if name == "ajax_lookup" and not (self.can_create or self.can_edit):
+            abort(403)
+        if name == "action_view" and not any(
+                self.is_action_allowed(a) for a in request.form.getlist("action") or [""]):
+            abort(403)
+        return None
+
+    # -- settings from the app -------------------------------------------------
+
+    @property
+    def page_size(self):
+        return current_app.config.get("PAGE_SIZE", 50) if has_app_context() else 50
+
+    @property
+    def export_max_rows(self):
+        return current_app.config.get("EXPORT_MAX_ROWS", 50000) if has_app_context() else 50000
+
+    # -- reading: every path is scoped -----------------------------------------
+
+    def scoped_select(self):
+        return scoped(self.model.select(), self.model, current_user)
+
+    def get_query(self):
+        query = self.scoped_select()
+        for arg, field_name in self.list_narrow_args.items():
+            value = request.args.get(arg) if request else None
+            if value:
+                query = query.where(getattr(self.model, field_name) == parse_id(value))
+        return query
+
+    def get_count_query(self):
+        return self.get_query()
+
+    def get_one(self, id):
+        row = self.scoped_select().where(
+            self.model._meta.primary_key == parse_id(id)).get_or_none()
+        if row is None:
+            abort(404)  # another office's row and a missing row look the same
+        return row
+
+    def search_placeholder(self):
+        if self.search_placeholder_text:
+            return str(self.search_placeholder_text)
+        names = [self.get_column_name(f.name) for f in self._search_fields]
+        return ", ".join(str(n) for n in names) or None
+
+    def _search(self, query, search):
+        for word in search.split():
+            conditions = []
+            for field in self._search_fields:
+                if field.name in self.column_search_prefix:
+                    conditions.append(self._prefix_match(field, word.strip().upper()))
+                else:
+                    cleaned = word.replace("%", "").replace("_", "").replace("\\", "")
+                    conditions.append(field ** f"%{cleaned}%")
+            query = query.where(reduce(operator.or_, conditions))
+        return query
+
+    @staticmethod
+    def _prefix_match(field, prefix):
+        if is_postgres():
+            # a varchar_pattern_ops index (migration 003) serves LIKE 'PREFIX%' in any collation
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return field % (escaped + "%")
+        # SQLite compares bytes: the range is exactly "starts with", and uses the index
+        return (field >= prefix) & (field < prefix + "\uffff")
+
+    def _order(self, sort_column, sort_desc):
+        if sort_column is not None:
+            order = [(self._sortable_columns[sort_column], bool(sort_desc))]
+        else:
+            order = self._get_default_order() or []
+        fields = [(getattr(self.model, f) if isinstance(f, str) else f, d) for f, d in order]
+        pk = self.model._meta.primary_key
+        if not fields or not (fields[-1][0] is pk or getattr(fields[-1][0], "unique", False)):
+            # a tie-breaker makes pages stable and the reversed last page an exact mirror
+            fields.append((pk, fields[-1][1] if fields else False))
+        return fields
+
+    def _capped_count(self, query):
+        counted = query.order_by().limit(self.count_cap + 1).count()
+        return counted if counted <= self.count_cap else None
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        query = self.get_query()
+        joins: set[str] = set()
+        if self._search_supported and search:
+            query = self._search(query, search)
+        if self._filters and filters:
+            for index, _name, value in filters:
+                flt = self._filters[index]
+                query = self._handle_join(query, flt.column, joins)
+                query = flt.apply(query, flt.clean(value))
+
+        count = self._capped_count(query)
+        page_size = self.page_size if page_size is None else page_size
+        page = page or 0
+        reverse = False
+        if page < 0 and page_size:
+            if count is not None:  # small enough: the real last page
+                page = max(0, math.ceil(count / page_size) + page)
+            else:  # large: the last pages are the first pages of the reversed order
+                reverse = True
+        offset = ((-page - 1) if reverse else page) * page_size
+        if page_size and offset > self.max_page_depth * page_size:
+            flash(_("Only the first and last %(n)d pages can be opened; search or filter "
+                    "to narrow the list.", n=self.max_page_depth), "info")
+            offset = self.max_page_depth * page_size
+
+        order = self._order(sort_column, sort_desc)
+        clauses = []
+        for field, desc in order:
+            query = self._handle_join(query, field, joins)
+            clauses.append(field.asc() if desc == reverse else field.desc())
+        query = query.order_by(*clauses)
+        if page_size:
+            query = query.limit(page_size).offset(offset or None)
+
+        g.scoped_list = {"count": count, "cap": self.count_cap, "page": page,
+                         "reverse": reverse, "page_size": page_size, "offset": offset}
+        if not execute:
+            return count, query
+        rows = list(query)
+        if reverse:
+            rows.reverse()
+        self._load_related(rows)
+        g.scoped_list["rows"] = len(rows)
+        return count, rows
+
+    def _load_related(self, rows):
+        """One query per foreign-key column shown, instead of one per row."""
+        names = {name for name, _label in self._list_columns}
+        names |= {name for name, _label in getattr(self, "_export_columns", [])}
+        for name in names:
+            field = self.model._meta.fields.get(name)
+            if not isinstance(field, ForeignKeyField):
+                continue
+            ids = {row.__data__.get(name) for row in rows} - {None}
+            related = {}
+            ids = sorted(ids)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for obj in field.rel_model.select().where(field.rel_field.in_(chunk)):
+                    related[obj.get_id()] = obj
+            for row in rows:
+                value = row.__data__.get(name)
+                if value in related:
+                    row.__rel__[name] = related[value]
+
+    # -- forms -------------------------------------------------------------------
+
+    def scaffold_form(self):
+        # bookkeeping columns are never typed in; labels follow column_labels (translated)
+        excluded = tuple(self.form_excluded_columns or ()) + BOOKKEEPING
+        saved = self.form_excluded_columns, self.form_args
+        labels = {name: {"label": label} for name, label in (self.column_labels or {}).items()}
+        for name, args in (self.form_args or {}).items():
+            labels[name] = {**labels.get(name, {}), **args}
+        self.form_excluded_columns, self.form_args = excluded, labels
+        try:
+            form_class = super().scaffold_form()
+        finally:
+            self.form_excluded_columns, self.form_args = saved
+        if "version" in self.model._meta.fields:
+            form_class.version = VersionField()
+        return form_class
+
+    def _narrow_pickers(self, form):
+        for field in form:
+            if isinstance(field, SelectQueryField):
+                field.query = scoped(field.query, field.model, current_user)
+        return form
+
+    def create_form(self, obj=None):
+        return self._narrow_pickers(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._narrow_pickers(super().edit_form(obj))
+
+    def _create_ajax_loader(self, name, options):
+        field = getattr(self.model, name)
+        return ScopedAjaxLoader(name, field.rel_model, **options)
+
+    # -- writing -----------------------------------------------------------------
+
+    def _refuse(self, form, message, field=None):
+        if form is not None and field and field in form and isinstance(
+                form[field].errors, list):
+            form[field].errors.append(message)
+        flash(message, "error")
+        return False
+
+    def _save(self, form, model, is_created):
+        """Populate, save and check scope in one transaction; a rule violation is a form error."""
+        try:
+            with database.atomic():
+                form.populate_obj(model)
+                if not is_created and "version" in form:
+                    try:
+                        model.version = int(form.version.data)
+                    except (TypeError, ValueError):
+                        return self._refuse(form, _(
+                            "This form was opened without a version; reload the record "
+                            "and apply your change again."))
+                self._on_model_change(form, model, is_created)
+                model.save(force_insert=is_created)
+                if not can_see(model, current_user):
+                    raise RuleViolation(_("You can only keep records in your own office."))
+        except RuleViolation as exc:
+            return self._refuse(form, _(str(exc)), exc.field)
+        except IntegrityError:
+            return self._refuse(form, _("This change conflicts with an existing record "
+                                        "(a number or code already in use, or a missing link)."))
+        self.after_model_change(form, model, is_created)
+        return True
+
+    def create_model(self, form):
+        model = self.model()
+        return model if self._save(form, model, True) else False
+
+    def update_model(self, form, model):
+        return self._save(form, model, False)
+
+    def delete_model(self, model):
+        try:
+            with database.atomic():
+                self.on_model_delete(model)
+                delete_with_parts(model)
+        except RuleViolation as exc:
+            flash(_(str(exc)), "error")
+            return False
+        except IntegrityError:
+            flash(_("This record is still referred to by other records."), "error")
+            return False
+        self.after_model_delete(model)
+        return True
+
+    @action("delete", _l("Delete"), _l("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        pk = self.model._meta.primary_key
+        wanted = [parse_id(i) for i in ids]
+        count = 0
+        for row in self.scoped_select().where(pk.in_(wanted)):  # never another office's row
+            if self.delete_model(row):
+                count += 1
+        if count:
+            flash(_("%(count)d record(s) deleted.", count=count), "success")
+
+    # -- export --------------------------------------------------------------------
+
+    def get_export_value(self, model, name):
+        return neutralise(super().get_export_value(model, name))
+
+    def get_export_name(self, export_type="csv"):
+        # the menu name may be translated; file names stay ASCII
+        import time
+        return f"{self.endpoint}_{time.strftime('%Y-%m-%d_%H-%M-%S')}.{export_type}"
+
+
+def delete_with_parts(instance):
+    """Delete ``instance``: its cascading parts one by one (each audited), refusing restricted ones."""
+    model = type(instance)
+    for fk, related in model._meta.backrefs.items():
+        dependents = related.select().where(fk == instance.get_id())
+        if (fk.on_delete or "").upper() == "CASCADE":
+            for part in dependents:
+                delete_with_parts(part)
+        elif dependents.exists():
+            raise RuleViolation(_("%(row)s is still used by %(n)d %(table)s record(s); "
+                                  "remove or move those first.", row=str(instance),
+                                  n=dependents.count(), table=related._meta.table_name))
+    instance.delete_instance()
