@@ -6,11 +6,12 @@ from .contracts import Contract, ContractStatus
 from .customers import Contact, Customer, Site
 from .org import ROLE_LABELS, Office, Role, Staff
 from .products import Product, Unit, UnitStatus
+from .terms import TermSet, TermSetVersion
 
-MODELS = [Office, Staff, Customer, Site, Contact, Contract, Product, Unit,
-          AuditEntry, LoginAttempt]
+MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
+          Unit, AuditEntry, LoginAttempt]
 
 __all__ = ["MODELS", "AuditEntry", "AuditedModel", "BaseModel", "ConcurrentEditError",
            "Contact", "Contract", "ContractStatus", "Customer", "LoginAttempt", "Office",
-           "Product", "ROLE_LABELS", "Role", "RuleViolation", "Site", "Staff", "Unit",
-           "UnitStatus"]
+           "Product", "ROLE_LABELS", "Role", "RuleViolation", "Site", "Staff", "TermSet",
+           "TermSetVersion", "Unit", "UnitStatus"]

@@ -6,6 +6,7 @@ from peewee import CharField, DateField, DecimalField, ForeignKeyField, IntegerF
 
 from .base import RuleViolation
 from .customers import Customer, CustomerPart
+from .terms import TermSetVersion
 
 
 class ContractStatus:
@@ -26,6 +27,21 @@ class Contract(CustomerPart):
     #: overrides the product's standard warranty for units under this contract
     warranty_months = IntegerField(null=True)
     notes = TextField(default="")
+    #: the term-set version the contract was signed under; empty = the standard charter
+    #: terms. It moves only when someone moves it (a new version changes nothing here).
+    term_set_version = ForeignKeyField(TermSetVersion, null=True, index=True,
+                                       on_delete="RESTRICT")
+    #: rule plugins this contract enables, in the order they are asked, with each one's
+    #: settings: a JSON object such as {"near_site_4h": {"radius_km": 50}}
+    plugins = TextField(default="{}")
+
+    def enabled_plugins(self) -> dict:
+        """The ``plugins`` JSON as a dict (``{}`` when empty or unreadable)."""
+        from ..plugins import parse_plugin_settings
+        try:
+            return parse_plugin_settings(self.plugins)
+        except ValueError:
+            return {}
 
     def validate(self):
         if self.number:
@@ -43,6 +59,10 @@ class Contract(CustomerPart):
             clash = clash.where(Contract.id != self.get_id())
         if clash.exists():
             raise RuleViolation(f"Contract number {self.number} is already used.", "number")
+        from ..plugins import check_contract_plugins
+        problems = check_contract_plugins(self.plugins)
+        if problems:
+            raise RuleViolation("; ".join(problems), "plugins")
 
     def __str__(self):
         return self.number

@@ -1,4 +1,8 @@
-"""Warranty: the dates a unit is covered, and the look-up by serial number."""
+"""Warranty: the dates a unit is covered, and whether a service on a day is free.
+
+Both decisions go through the rule engine (hooks ``warranty_period`` and
+``coverage``); the charter's default plugin gives the standard answer.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +26,15 @@ def standard_warranty_period(accepted_on, months):
 
 
 def apply_warranty_dates(unit, contract) -> None:
-    """Fill the unit's warranty dates from its contract and acceptance, unless set by hand."""
+    """Fill the unit's warranty dates from the rule engine, unless set by hand."""
     if unit.warranty_by_hand:
         return
     from ..models import Product
+    from ..plugins import current_engine
     product = Product.get_by_id(unit.product_id) if unit.product_id else None
-    months = contract.warranty_months if contract.warranty_months is not None else (
-        product.warranty_months if product else None)
-    unit.warranty_start, unit.warranty_end = standard_warranty_period(unit.accepted_on, months)
+    period = current_engine().call("warranty_period", contract=contract, unit=unit,
+                                   product=product)
+    unit.warranty_start, unit.warranty_end = period.start, period.end
 
 
 @dataclass
@@ -38,14 +43,15 @@ class WarrantyStatus:
     on: dt.date
     covered: bool
     reason: str
+    charge: str = "free"
+    decided_by: str = ""
 
 
-def warranty_status(unit, on: dt.date) -> WarrantyStatus:
-    """Is ``unit`` in warranty on ``on``?"""
-    if unit.warranty_start is None or unit.warranty_end is None:
-        return WarrantyStatus(unit, on, False, "not accepted yet: warranty has not started")
-    if on < unit.warranty_start:
-        return WarrantyStatus(unit, on, False, "before warranty start")
-    if on > unit.warranty_end:
-        return WarrantyStatus(unit, on, False, "warranty ended")
-    return WarrantyStatus(unit, on, True, "in warranty")
+def warranty_status(unit, on: dt.date, cause: str | None = None) -> WarrantyStatus:
+    """Is ``unit`` in warranty on ``on``, and who pays (``cause``: the root cause if known)?"""
+    from ..models import Contract
+    from ..plugins import current_engine
+    contract = Contract.get_or_none(Contract.id == unit.contract_id) if unit.contract_id else None
+    verdict = current_engine().call("coverage", contract=contract, unit=unit, on=on, cause=cause)
+    return WarrantyStatus(unit, on, verdict.covered, verdict.reason, verdict.charge,
+                          verdict.decided_by)

@@ -1,0 +1,144 @@
+"""Response deadlines of a fault: reply, arrival on site, replacement window.
+
+The one use case behind ``backoffice terms preview``, the admin's preview form,
+and (later) ticket intake: each deadline comes from the rule engine with what
+decided it (a plugin's name, or the term set, version and rule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from ..hookspecs import Deadline, Window
+from ..i18n import _
+from ..terms import Terms
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    contract: object | None
+    terms: Terms
+    plugins: tuple[str, ...]
+    reply: Deadline
+    arrival: Deadline
+    replacement: Window | None = None
+
+    def as_json(self) -> dict:
+        deadlines = {
+            "reply": {"due": self.reply.due.isoformat(), "decided_by": self.reply.decided_by},
+            "arrival": {"due": self.arrival.due.isoformat(),
+                        "decided_by": self.arrival.decided_by},
+        }
+        if self.replacement is not None:
+            deadlines["replacement"] = {"earliest": self.replacement.earliest.isoformat(),
+                                        "latest": self.replacement.latest.isoformat(),
+                                        "decided_by": self.replacement.decided_by}
+        return {"contract": self.contract.number if self.contract is not None else None,
+                "term_set": self.terms.label, "plugins": list(self.plugins),
+                "deadlines": deadlines}
+
+    def same_dates(self, other: Deadlines) -> bool:
+        return (self.reply.due, self.arrival.due, self.replacement and (
+            self.replacement.earliest, self.replacement.latest)) == (
+            other.reply.due, other.arrival.due, other.replacement and (
+                other.replacement.earliest, other.replacement.latest))
+
+
+def local_time(value: str | dt.datetime, tz) -> dt.datetime:
+    """An ISO 8601 time; one without an offset is taken in ``tz`` (the center's zone)."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(_("%(value)s is not a time like 2026-11-26T09:00.",
+                               value=repr(value))) from None
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
+def local_date(value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise ValueError(_("%(value)s is not a date like 2026-11-27.",
+                           value=repr(value))) from None
+
+
+def check_distance(distance_km) -> float:
+    try:
+        distance = float(distance_km)
+    except (TypeError, ValueError):
+        raise ValueError(_("The distance must be a number of km, got %(value)s.",
+                           value=repr(distance_km))) from None
+    if not math.isfinite(distance) or distance < 0 or distance > 20000:
+        raise ValueError(_("The distance must be between 0 and 20000 km, got %(value)s.",
+                           value=distance_km))
+    return distance
+
+
+def compute_deadlines(received, distance_km, contract=None, confirmed=None, site=None, *,
+                      terms: Terms | None = None, engine=None) -> Deadlines:
+    """The deadlines of a fault received at ``received``, ``distance_km`` from the office.
+
+    ``terms`` replaces the contract's pinned term set (to preview another version).
+    Raises ``ValueError`` with a message for people when an input is wrong.
+    """
+    from ..models.terms import terms_for
+    from ..plugins import current_engine
+    engine = engine or current_engine()
+    received = local_time(received, engine.tz)
+    distance = check_distance(distance_km)
+    terms = terms or terms_for(contract)
+    enabled = contract.enabled_plugins() if contract is not None else {}
+    reply = engine.call("reply_deadline", contract=contract, terms=terms, received=received)
+    arrival = engine.call("arrival_deadline", contract=contract, terms=terms,
+                          received=received, distance_km=distance, site=site)
+    replacement = None
+    if confirmed not in (None, ""):
+        replacement = engine.call("replacement_window", contract=contract, terms=terms,
+                                  confirmed=local_date(confirmed))
+    return Deadlines(contract, terms, tuple(n for n in enabled if n in engine.plugins),
+                     _local(reply, engine.tz), _local(arrival, engine.tz), replacement)
+
+
+def _local(deadline: Deadline, tz) -> Deadline:
+    """Shown in the center's zone, whatever zone a plugin answered in."""
+    return Deadline(deadline.due.astimezone(tz), deadline.decided_by)
+
+
+@dataclass(frozen=True)
+class Impact:
+    contract: object
+    pinned: str
+    now: Deadlines
+    under_new: Deadlines
+
+    @property
+    def changes(self) -> bool:
+        return not self.now.same_dates(self.under_new)
+
+
+def impact_of(version, received, distance_km, confirmed=None) -> list[Impact]:
+    """For every contract pinned to another version of ``version``'s term set: its
+    deadlines now and if it were moved to ``version`` (nothing moves by itself)."""
+    from ..models import Contract, TermSetVersion
+    from ..terms import STANDARD
+    new_terms = version.terms()
+    others = (TermSetVersion.select(TermSetVersion.id)
+              .where((TermSetVersion.term_set == version.term_set_id)
+                     & (TermSetVersion.id != version.id)))
+    pinned = Contract.term_set_version.in_(others)
+    if new_terms.name == STANDARD.name:  # unpinned contracts are on the standard charter
+        pinned |= Contract.term_set_version.is_null()
+    contracts = Contract.select().where(pinned).order_by(Contract.number)
+    impacts = []
+    for contract in contracts:
+        now = compute_deadlines(received, distance_km, contract, confirmed)
+        moved = compute_deadlines(received, distance_km, contract, confirmed, terms=new_terms)
+        impacts.append(Impact(contract, now.terms.label, now, moved))
+    return impacts

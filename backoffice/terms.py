@@ -1,0 +1,278 @@
+"""Term sheets: the numbers of a contract family, as data headquarters edits without code.
+
+A sheet is a TOML document (``rules/charter.toml`` is the standard charter)::
+
+    name = "premium"
+    title = "Premium service"
+
+    [reply]
+    hours = 1
+
+    [arrival]
+    # bands, nearest first; a band covers distances above the previous band's
+    # max_km up to and including its own; the last band has no max_km
+    bands = [{max_km = 100, hours = 4}, {max_km = 500, hours = 8}, {hours = 16}]
+
+    [replacement]
+    earliest_days = 5
+    latest_days = 10
+
+    [warranty]
+    months = 24          # optional: else the contract's, else the product's
+
+    [visits]
+    per_year = 1
+
+:func:`parse_sheet` validates a sheet and returns its :class:`Terms`; every
+problem is a :class:`SheetError` naming the key and what is wrong. Sheets load
+into the database as numbered versions of a term set
+(:mod:`backoffice.models.terms`); :func:`diff` shows what changed between two.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+
+class SheetError(ValueError):
+    """A term sheet is invalid; the message names the key and the problem."""
+
+
+@dataclass(frozen=True)
+class Band:
+    max_km: float | None  # None: every distance beyond the previous band
+    hours: float
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The numbers in force for a contract, and their name for ``decided_by``."""
+
+    name: str
+    version: int
+    title: str
+    reply_hours: float
+    bands: tuple[Band, ...]
+    replacement_earliest_days: int
+    replacement_latest_days: int
+    warranty_months: int | None
+    visits_per_year: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def band_for(self, distance_km: float) -> tuple[Band, str]:
+        """The band a distance falls in, and its name ("arrival band 100-500 km")."""
+        lower = 0.0
+        for band in self.bands:
+            if band.max_km is None:
+                return band, f"arrival band over {_km(lower)} km"
+            if distance_km <= band.max_km:
+                return band, f"arrival band {_km(lower)}-{_km(band.max_km)} km"
+            lower = band.max_km
+        raise AssertionError("the last band is open-ended")  # parse_sheet guarantees it
+
+    def as_dict(self) -> dict[str, Any]:
+        """The sheet's content as plain data (what a version stores and a diff compares)."""
+        data: dict[str, Any] = {
+            "name": self.name, "title": self.title,
+            "reply": {"hours": _n(self.reply_hours)},
+            "arrival": {"bands": [({"max_km": _n(b.max_km)} if b.max_km is not None else {})
+                                  | {"hours": _n(b.hours)} for b in self.bands]},
+            "replacement": {"earliest_days": self.replacement_earliest_days,
+                            "latest_days": self.replacement_latest_days},
+            "visits": {"per_year": self.visits_per_year},
+        }
+        if self.warranty_months is not None:
+            data["warranty"] = {"months": self.warranty_months}
+        return data
+
+
+def _n(value: float):
+    """Whole numbers as int, so a stored sheet reads 2, not 2.0."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _km(value: float) -> str:
+    return f"{value:g}"
+
+
+SCHEMA = {
+    "name": str, "title": str,
+    "reply": {"hours": float},
+    "arrival": {"bands": list},
+    "replacement": {"earliest_days": int, "latest_days": int},
+    "warranty": {"months": int},
+    "visits": {"per_year": int},
+}
+REQUIRED = ("name", "reply.hours", "arrival.bands", "replacement.earliest_days",
+            "replacement.latest_days")
+
+
+def _number(value, key: str, kind: type, where: str):
+    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
+        raise SheetError(f"{where}: {key} must be {'a number' if kind is float else 'an integer'}"
+                         f", got {value!r}")
+    return float(value) if kind is float else value
+
+
+def _check_shape(data: dict, schema: dict, where: str, prefix: str = "") -> None:
+    for key, value in data.items():
+        path = prefix + key
+        if key not in schema:
+            raise SheetError(f"{where}: unknown key {path!r}")
+        expected = schema[key]
+        if isinstance(expected, dict):
+            if not isinstance(value, dict):
+                raise SheetError(f"{where}: {path} must be a table")
+            _check_shape(value, expected, where, path + ".")
+        elif expected in (int, float):
+            _number(value, path, expected, where)
+        elif not isinstance(value, expected):
+            raise SheetError(f"{where}: {path} must be {expected.__name__}, got {value!r}")
+
+
+def _get(data: dict, path: str, default=None):
+    for part in path.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return default
+        data = data[part]
+    return data
+
+
+def parse_sheet(text: str, where: str = "sheet", version: int = 1) -> Terms:
+    """Validate TOML ``text`` and return its :class:`Terms`; ``where`` prefixes errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SheetError(f"{where}: not valid TOML ({exc})") from None
+    return terms_from_dict(data, where, version)
+
+
+def terms_from_dict(data: dict, where: str = "sheet", version: int = 1) -> Terms:
+    _check_shape(data, SCHEMA, where)
+    for path in REQUIRED:
+        if _get(data, path) is None:
+            raise SheetError(f"{where}: {path} is required")
+    name = data["name"].strip()
+    if not name or not name.replace("-", "").replace("_", "").isalnum():
+        raise SheetError(f"{where}: name must be letters, digits, - or _, got {name!r}")
+    reply = _number(data["reply"]["hours"], "reply.hours", float, where)
+    if not 0 < reply <= 720:
+        raise SheetError(f"{where}: reply.hours must be above 0 and at most 720, got {reply:g}")
+    bands = _bands(data["arrival"]["bands"], where)
+    earliest = data["replacement"]["earliest_days"]
+    latest = data["replacement"]["latest_days"]
+    if not 0 <= earliest <= latest <= 365:
+        raise SheetError(f"{where}: replacement needs 0 <= earliest_days <= latest_days <= 365, "
+                         f"got {earliest}..{latest}")
+    months = _get(data, "warranty.months")
+    if months is not None and not 0 <= months <= 600:
+        raise SheetError(f"{where}: warranty.months must be between 0 and 600, got {months}")
+    visits = _get(data, "visits.per_year", 1)
+    if not 1 <= visits <= 52:
+        raise SheetError(f"{where}: visits.per_year must be between 1 and 52, got {visits}")
+    return Terms(name=name, version=version, title=data.get("title", "").strip() or name,
+                 reply_hours=reply, bands=bands, replacement_earliest_days=earliest,
+                 replacement_latest_days=latest, warranty_months=months,
+                 visits_per_year=visits)
+
+
+def _bands(raw: list, where: str) -> tuple[Band, ...]:
+    if not raw:
+        raise SheetError(f"{where}: arrival.bands needs at least one band")
+    bands, previous = [], 0.0
+    for index, item in enumerate(raw):
+        key = f"arrival.bands[{index}]"
+        if not isinstance(item, dict):
+            raise SheetError(f"{where}: {key} must be a table like {{max_km = 100, hours = 6}}")
+        unknown = set(item) - {"max_km", "hours"}
+        if unknown:
+            raise SheetError(f"{where}: unknown key {key}.{min(unknown)}")
+        if "hours" not in item:
+            raise SheetError(f"{where}: {key}.hours is required")
+        hours = _number(item["hours"], f"{key}.hours", float, where)
+        if not 0 < hours <= 720:
+            raise SheetError(f"{where}: {key}.hours must be above 0 and at most 720")
+        last = index == len(raw) - 1
+        max_km = item.get("max_km")
+        if last and max_km is not None:
+            raise SheetError(f"{where}: {key} is the last band and must have no max_km "
+                             "(it covers every farther distance)")
+        if not last:
+            if max_km is None:
+                raise SheetError(f"{where}: {key}.max_km is required (only the last band "
+                                 "is open-ended)")
+            max_km = _number(max_km, f"{key}.max_km", float, where)
+            if max_km <= previous:
+                raise SheetError(f"{where}: {key}.max_km must be above {previous:g}")
+            previous = max_km
+        bands.append(Band(max_km, hours))
+    return tuple(bands)
+
+
+#: the charter's standard terms, used for contracts pinned to no term set
+#: (``rules/charter.toml`` holds the same numbers; a test keeps them equal)
+STANDARD = terms_from_dict({
+    "name": "charter", "title": "Standard charter terms",
+    "reply": {"hours": 2},
+    "arrival": {"bands": [{"max_km": 100, "hours": 6}, {"max_km": 500, "hours": 12},
+                          {"hours": 24}]},
+    "replacement": {"earliest_days": 5, "latest_days": 10},
+    "visits": {"per_year": 1},
+}, "standard terms")
+
+
+def flatten(data: dict, prefix: str = "") -> dict[str, Any]:
+    """``{"reply": {"hours": 2}}`` -> ``{"reply.hours": 2}``; band lists by index."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = prefix + key
+        if isinstance(value, dict):
+            out.update(flatten(value, path + "."))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                out.update(flatten(item, f"{path}[{index}].") if isinstance(item, dict)
+                           else {f"{path}[{index}]": item})
+        else:
+            out[path] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    old: Any  # None: added
+    new: Any  # None: removed
+
+
+def diff(old: dict, new: dict) -> list[Change]:
+    """What changed between two sheets' data, key by key, in key order."""
+    a, b = flatten(old), flatten(new)
+    return [Change(key, a.get(key), b.get(key)) for key in sorted(set(a) | set(b))
+            if a.get(key) != b.get(key)]
+
+
+def to_toml(data: dict) -> str:
+    """A sheet's data as TOML text (the format ``rules/*.toml`` use)."""
+    lines = [f"name = {_toml_value(data['name'])}", f"title = {_toml_value(data['title'])}"]
+    for table in ("reply", "arrival", "replacement", "warranty", "visits"):
+        if table in data:
+            lines += ["", f"[{table}]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in data[table].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
