@@ -189,6 +189,9 @@ class RuleEngine:
         if "terms" in spec.argnames and "terms" not in kwargs:
             from .models.terms import terms_for
             kwargs["terms"] = terms_for(contract)
+        for key, value in kwargs.items():  # plugins see times in the center's zone
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                kwargs[key] = value.astimezone(self.tz)
         missing = set(spec.argnames) - set(kwargs) - {"settings"}
         if missing:
             raise TypeError(f"hook {hook} needs {', '.join(sorted(missing))}")

@@ -1,3 +1,202 @@
-"""CLI commands (to be written)."""
+"""``backoffice plugins ...`` and ``backoffice terms ...``: the rule engine from the shell.
 
-COMMANDS = []
+Bad arguments print one line on stderr and exit 2, and write nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ..cli import fail
+
+
+def _engine():
+    from ..plugins import current_engine
+    return current_engine()
+
+
+# -- plugins ---------------------------------------------------------------------
+
+@click.group("plugins", help="Rule plugins: what is loaded, and whether contracts use them well.")
+def plugins_group():
+    pass
+
+
+@plugins_group.command("list", help="Loaded plugins in load order: source, version, hooks, "
+                                    "contracts using each.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+@with_appcontext
+def plugins_list(as_json):
+    from ..plugins import registry
+    rows = registry(_engine())
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        version = f" {row['version']}" if row["version"] else ""
+        click.echo(f"{row['name']}{version}  [{row['source']}: {row['location']}]")
+        click.echo(f"    hooks: {', '.join(row['hooks']) or '-'}")
+        if row["source"] != "default":
+            click.echo(f"    contracts: {', '.join(row['contracts']) or '-'}")
+        if row["failures"]:
+            click.echo(f"    failures: {row['failures']}")
+
+
+@plugins_group.command("check", help="Load every plugin, check every contract's plugin "
+                                     "settings and pinned term set; one line per problem.")
+@with_appcontext
+def plugins_check():
+    from ..models import Contract, TermSetVersion
+    from ..plugins import check_contract_plugins
+    problems = []
+    for contract in Contract.select().order_by(Contract.number):
+        problems += [f"contract {contract.number}: {p}"
+                     for p in check_contract_plugins(contract.plugins)]
+        if contract.term_set_version_id is not None:
+            version = TermSetVersion.get_or_none(TermSetVersion.id == contract.term_set_version_id)
+            try:
+                version.terms()
+            except (AttributeError, ValueError) as exc:
+                problems.append(f"contract {contract.number}: pinned term set is unusable "
+                                f"({exc})")
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        raise SystemExit(1)
+    engine = _engine()
+    click.echo(f"ok: {len(engine.plugins)} plugin(s) loaded, "
+               f"{Contract.select().count()} contract(s) checked")
+
+
+# -- terms -----------------------------------------------------------------------
+
+@click.group("terms", help="Term sheets: load, list, compare and preview their deadlines.")
+def terms_group():
+    pass
+
+
+@terms_group.command("load", help="Validate a TOML term sheet and store it as a new version.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--note", default="", help="Why this version (shown in its history).")
+@click.option("--as", "actor", default=None, help="Who publishes it (default: system).")
+@with_appcontext
+def terms_load(file, note, actor):
+    import contextlib
+
+    from ..db import acting_as
+    from ..models import RuleViolation
+    from ..models.terms import publish
+    from ..terms import SheetError, parse_sheet
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot read ({exc.__class__.__name__}: {exc})")
+    try:
+        terms = parse_sheet(text, str(file))
+    except SheetError as exc:
+        fail(str(exc))
+    with acting_as(actor) if actor else contextlib.nullcontext():
+        try:
+            version = publish(terms, note or f"loaded from {file.name}")
+        except RuleViolation as exc:
+            fail(f"{file}: {exc}")
+    click.echo(f"stored {version} (published by {version.published_by})")
+
+
+@terms_group.command("list", help="Term sets, their versions and the contracts pinned to each.")
+@with_appcontext
+def terms_list():
+    from ..models import Contract, TermSetVersion
+    from ..terms import STANDARD
+    unpinned = Contract.select().where(Contract.term_set_version.is_null()).count()
+    click.echo(f"{STANDARD.label} (built-in standard terms): {unpinned} contract(s)")
+    for version in TermSetVersion.select().order_by(TermSetVersion.term_set,
+                                                    TermSetVersion.number):
+        pinned = Contract.select().where(Contract.term_set_version == version).count()
+        click.echo(f"{version}  {version.created_at:%Y-%m-%d %H:%M} UTC by "
+                   f"{version.published_by or '-'}: {pinned} contract(s)")
+
+
+def _version(name: str, number: int):
+    from ..models import TermSet, TermSetVersion
+    term_set = TermSet.get_or_none(TermSet.name == name)
+    if term_set is None:
+        fail(f"no term set named {name!r}")
+    version = TermSetVersion.get_or_none((TermSetVersion.term_set == term_set)
+                                         & (TermSetVersion.number == number))
+    if version is None:
+        fail(f"term set {name} has no version {number}")
+    return version
+
+
+@terms_group.command("diff", help="What changed in term set SET from version V1 to V2.")
+@click.argument("set_name", metavar="SET")
+@click.argument("v1", type=int)
+@click.argument("v2", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def terms_diff(set_name, v1, v2, as_json):
+    from ..terms import diff
+    old, new = _version(set_name, v1), _version(set_name, v2)
+    changes = diff(old.values(), new.values())
+    if as_json:
+        click.echo(json.dumps([{"key": c.key, "old": c.old, "new": c.new} for c in changes],
+                              ensure_ascii=False))
+        return
+    click.echo(f"--- {old}\n+++ {new}")
+    for change in changes:
+        click.echo(f"{change.key}: {_show(change.old)} -> {_show(change.new)}")
+    if not changes:
+        click.echo("(no differences)")
+
+
+def _show(value) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+@terms_group.command("preview", help="The deadlines of a fault, without a ticket.")
+@click.option("--distance-km", required=True, help="Road distance from the serving office.")
+@click.option("--received", required=True,
+              help="When the report was logged, ISO 8601 (no offset: the configured zone).")
+@click.option("--contract", "number", default=None, help="Contract number (default: none, "
+                                                          "the standard charter terms).")
+@click.option("--confirmed", default=None, help="Day a replacement was confirmed (adds the "
+                                                "replacement window).")
+@click.option("--terms", "version_spec", default=None,
+              help="Preview under another term-set version, e.g. premium:2.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def terms_preview(distance_km, received, number, confirmed, version_spec, as_json):
+    from ..models import Contract
+    from ..services.deadlines import compute_deadlines
+    contract = None
+    if number:
+        contract = Contract.get_or_none(Contract.number == number.strip().upper())
+        if contract is None:
+            fail(f"no contract numbered {number!r}")
+    terms = None
+    if version_spec:
+        name, _sep, ver = version_spec.partition(":")
+        if not ver.isdigit():
+            fail(f"--terms must look like premium:2, got {version_spec!r}")
+        terms = _version(name, int(ver)).terms()
+    try:
+        result = compute_deadlines(received, distance_km, contract, confirmed, terms=terms)
+    except ValueError as exc:
+        fail(str(exc))
+    data = result.as_json()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(f"contract: {data['contract'] or '-'}   terms: {data['term_set']}   "
+               f"plugins: {', '.join(data['plugins']) or '-'}")
+    for kind, item in data["deadlines"].items():
+        when = item.get("due") or f"{item['earliest']} .. {item['latest']}"
+        click.echo(f"{kind:12} {when:27} {item['decided_by']}")
+
+
+COMMANDS = [plugins_group, terms_group]
