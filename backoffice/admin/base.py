@@ -35,7 +35,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_login import current_user
-from peewee import ForeignKeyField, IntegrityError
+from peewee import OP, Expression, ForeignKeyField, IntegrityError
 from wtforms import HiddenField
 from wtfpeewee.fields import SelectQueryField
 
@@ -112,8 +112,8 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         query = self._query()
         term = (term or "").strip()
         if term:
-            like = "%" + term.replace("\\", "").replace("%", "").replace("_", "") + "%"
-            query = query.where(reduce(operator.or_, [f ** like for f in self._cached_fields]))
+            matches = [f.contains(term) for f in self._cached_fields]
+            query = query.where(reduce(operator.or_, matches))
         query = query.order_by(self.order_by or self._cached_fields[0])
         return list(query.offset(max(offset or 0, 0)).limit(min(max(limit, 1), 50)))
 
@@ -227,8 +227,7 @@ class ScopedModelView(AccessMixin, ModelView):
                 if field.name in self.column_search_prefix:
                     conditions.append(self._prefix_match(field, word.strip().upper()))
                 else:
-                    cleaned = word.replace("%", "").replace("_", "").replace("\\", "")
-                    conditions.append(field ** f"%{cleaned}%")
+                    conditions.append(field.contains(word))  # escapes % and _
             query = query.where(reduce(operator.or_, conditions))
         return query
 
@@ -236,13 +235,12 @@ class ScopedModelView(AccessMixin, ModelView):
     def _prefix_match(field, prefix):
         if is_postgres():
             # a varchar_pattern_ops index (migration 003) serves LIKE 'PREFIX%' in any collation
-            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return field % (escaped + "%")
+            return Expression(field, OP.LIKE, field._escape_like_expr(prefix, "%s%%"))
         # SQLite compares bytes: the range is exactly "starts with", and uses the index
         return (field >= prefix) & (field < prefix + "\uffff")
 
     def _order(self, sort_column, sort_desc):
-        if sort_column is not None:
+        if sort_column in self._sortable_columns:  # an unsortable column in the URL: ignored
             order = [(self._sortable_columns[sort_column], bool(sort_desc))]
         else:
             order = self._get_default_order() or []
