@@ -313,7 +313,7 @@ def _import_path(name: str, path: Path, package: bool):
         spec.loader.exec_module(module)
     except Exception as exc:
         sys.modules.pop(module_name, None)
-        raise ConfigError(f"plugin {name!r} ({path}) failed to import: "
+        raise ConfigError(f"plugin {name!r} (plugins dir {path}) failed to import: "
                           f"{type(exc).__name__}: {_one_line(exc)}") from exc
     return module
 
