@@ -100,6 +100,14 @@ def publish(terms: Terms, note: str = "") -> TermSetVersion:
                 term_set.title = terms.title
                 term_set.save()
             latest = term_set.latest()
+            if latest is None and terms.name == STANDARD.name and diff(STANDARD.as_dict(), data):
+                # "charter v1" always means the built-in standard terms that unpinned
+                # contracts use, so a changed charter starts at v2
+                latest = TermSetVersion(term_set=term_set, number=1,
+                                        data=json.dumps(STANDARD.as_dict()),
+                                        published_by=current_actor().name,
+                                        note="the standard charter terms")
+                latest.save()
             if latest is not None and not diff(latest.values(), data):
                 raise RuleViolation(f"{latest} already has exactly these terms; "
                                     "nothing to publish.")
