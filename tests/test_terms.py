@@ -57,8 +57,9 @@ def test_a_good_sheet_round_trips_through_toml():
     (("{hours = 10}", "{max_km = 900, hours = 10}"),
      "x.toml: arrival.bands[1] is the last band and must have no max_km"),
     (("{max_km = 50, hours = 3}", "{hours = 3}"), "x.toml: arrival.bands[0].max_km is required"),
-    (("{max_km = 50, hours = 3}, {hours = 10}", "{max_km = 50, hours = 3}, "
-      "{max_km = 40, hours = 5}, {hours = 10}"), "x.toml: arrival.bands[1].max_km must be above 50"),
+    (("{max_km = 50, hours = 3}, {hours = 10}",
+      "{max_km = 50, hours = 3}, {max_km = 40, hours = 5}, {hours = 10}"),
+     "x.toml: arrival.bands[1].max_km must be above 50"),
     (("{max_km = 50, hours = 3}", "{max_km = 50, hrs = 3}"),
      "x.toml: unknown key arrival.bands[0].hrs"),
     (("bands = [{max_km = 50, hours = 3}, {hours = 10}]", "bands = []"),
