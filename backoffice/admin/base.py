@@ -371,8 +371,9 @@ class ScopedModelView(AccessMixin, ModelView):
             with database.atomic():
                 form.populate_obj(model)
                 if not is_created and "version" in form:
+                    # raw_data: what was posted; .data would fall back to the row's current version
                     try:
-                        model.version = int(form.version.data)
+                        model.version = int((form.version.raw_data or [None])[0])
                     except (TypeError, ValueError):
                         return self._refuse(form, _(
                             "This form was opened without a version; reload the record "
