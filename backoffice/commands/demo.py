@@ -1,3 +1,97 @@
-"""CLI commands (to be written)."""
+"""``backoffice demo`` (seed the demo data) and ``backoffice up`` (the README's one command)."""
 
-COMMANDS = []
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+ROLE_LABELS = {"admin": "administrator", "hq": "headquarters",
+               "office_manager": "office manager", "engineer": "engineer",
+               "viewer": "viewer"}
+
+
+def _fail(message: str):
+    from ..cli import fail
+    fail(message)
+
+
+def _echo_counts(counts: dict) -> None:
+    click.echo("  " + ", ".join(f"{table.replace('_', ' ')} {n:,}"
+                                for table, n in counts.items()))
+
+
+def _echo_accounts(accounts) -> None:
+    click.echo("demo accounts (one per role; every staff member has their role's password):")
+    for role, login, password in accounts:
+        click.echo(f"  {ROLE_LABELS.get(role, role):<16} {login:<14} {password}")
+
+
+def _progress(done: int, total: int) -> None:
+    if done == total or done % 100_000 < 2000:
+        click.echo(f"  units added: {done:,} / {total:,}", err=True)
+
+
+def run_seed(units: int | None):
+    """Seed (or top up) the demo; one line and exit 2 when it is refused."""
+    from .. import demo
+    try:
+        result = demo.seed(current_app.config["ENV"], units=units, progress=_progress)
+    except demo.DemoRefused as exc:
+        _fail(str(exc))
+    if result.created:
+        click.echo(f"demo data written in {result.seconds:.1f} s"
+                   + (f" (of which {result.units_added:,} units in bulk)"
+                      if result.units_added else ""))
+    elif result.units_added:
+        click.echo(f"demo present; {result.units_added:,} units added in bulk "
+                   f"in {result.seconds:.1f} s")
+    else:
+        click.echo("demo data already present: nothing written")
+    _echo_counts(result.counts)
+    return result
+
+
+@click.command("demo", help="Write the demo data (idempotent): 26 offices, staff, "
+               "customers, contracts, products and units; prints the accounts.")
+@click.option("--units", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Total units the demo should hold (default 2,400); beyond that "
+                   "they are added in bulk, for benchmarks.")
+@with_appcontext
+def demo(units):
+    result = run_seed(units)
+    _echo_accounts(result.accounts)
+
+
+@click.command("up", help="Apply migrations, seed the demo into an empty database, "
+               "print the accounts and serve the back-office.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Do everything but serve.")
+@with_appcontext
+def up(host, port, no_serve):
+    from .. import demo as demo_data
+    from .. import migrate
+    from ..db import database
+
+    app = current_app._get_current_object()
+    applied = migrate.upgrade()
+    click.echo(f"database: {len(applied)} migration(s) applied")
+    production = app.config["ENV"] == "production"
+    if production:
+        click.echo("env = production: no demo data (create accounts with the users command)")
+    elif demo_data.is_empty():
+        run_seed(None)
+    if not production and demo_data.is_seeded():
+        _echo_accounts(demo_data.accounts())
+    if not database.is_closed():
+        database.close()
+    click.echo(f"back-office: http://{host}:{port}/  (Ctrl+C stops it)")
+    if no_serve:
+        return
+    # Flask's app.run() does nothing under a Flask CLI command; serve with werkzeug directly.
+    from werkzeug.serving import run_simple
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+COMMANDS = [demo, up]
