@@ -50,6 +50,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pluggy
+from flask_admin import BaseView
 
 PROJECT = "backoffice"
 
@@ -473,7 +474,7 @@ RESULT_TYPES: dict[str, type] = {
     "duty_staffing": Staffing,
     "visit_frequency": int,
     "notification_channels": Channel,
-    "admin_views": object,
+    "admin_views": BaseView,
     "check_settings": str,
 }
 

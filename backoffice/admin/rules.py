@@ -1,5 +1,335 @@
-"""Admin screens (to be written)."""
+"""Rule screens for headquarters: term sets (each save a new version), the deadline
+preview (with the contracts a version would change) and the plugin registry.
+
+Views never decide: the preview calls :mod:`backoffice.services.deadlines`, the
+term-set editor :func:`backoffice.models.terms.publish`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..db import database
+from ..i18n import _, _l
+from ..models import Contract, Role, RuleViolation, TermSet, TermSetVersion
+from ..models.terms import publish
+from ..plugins import current_engine, registry
+from ..terms import STANDARD, SheetError, terms_from_dict
+from .base import SecureView
+
+HQ_ROLES = (Role.ADMIN, Role.HQ)
+
+
+class RulesView(SecureView):
+    read_roles = HQ_ROLES
+    edit_roles = HQ_ROLES
+
+
+# -- term sets ---------------------------------------------------------------------
+
+class TermsForm(FlaskForm):
+    """A term sheet as a form: the numbers headquarters may change without code."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=40)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=120)])
+    reply_hours = DecimalField(_l("Reply within (hours)"), validators=[InputRequired()])
+    bands = TextAreaField(
+        _l("Arrival bands"), validators=[InputRequired()],
+        description=_l("One band a line, nearest first: up-to km and hours, e.g. \"100 6\"; "
+                       "the last line is \"* hours\" for every farther distance."))
+    earliest_days = IntegerField(_l("Replacement from (days after confirmation)"),
+                                 validators=[InputRequired()])
+    latest_days = IntegerField(_l("Replacement until (days after confirmation)"),
+                               validators=[InputRequired()])
+    warranty_months = IntegerField(_l("Warranty months (empty: the contract's or product's)"),
+                                   validators=[Optional()])
+    visits_per_year = IntegerField(_l("Return visits a year"), validators=[InputRequired()])
+    note = StringField(_l("Why this change"), validators=[InputRequired(), Length(max=500)])
+
+    #: which form field a sheet key's error belongs to
+    FIELDS: ClassVar[dict[str, str]] = {
+        "name": "name", "title": "title", "reply": "reply_hours", "arrival": "bands",
+        "replacement": "earliest_days", "warranty": "warranty_months",
+        "visits": "visits_per_year"}
+
+    def fill(self, data: dict) -> None:
+        self.name.data, self.title.data = data["name"], data.get("title", "")
+        self.reply_hours.data = data["reply"]["hours"]
+        self.bands.data = "\n".join(f"{b.get('max_km', '*')} {b['hours']}"
+                                    for b in data["arrival"]["bands"])
+        self.earliest_days.data = data["replacement"]["earliest_days"]
+        self.latest_days.data = data["replacement"]["latest_days"]
+        self.warranty_months.data = data.get("warranty", {}).get("months")
+        self.visits_per_year.data = data.get("visits", {}).get("per_year", 1)
+
+    def sheet(self):
+        """The form as validated :class:`~backoffice.terms.Terms`, or ``None`` with errors set."""
+        bands = []
+        for number, line in enumerate(self.bands.data.strip().splitlines(), 1):
+            parts = line.split()
+            try:
+                if len(parts) != 2:
+                    raise ValueError
+                hours = float(parts[1])
+                bands.append({"hours": hours} if parts[0] == "*"
+                             else {"max_km": float(parts[0]), "hours": hours})
+            except ValueError:
+                self.bands.errors = [_("Line %(number)d: write up-to km and hours, like "
+                                       "\"100 6\", or \"* 24\" for the last band.",
+                                       number=number)]
+                return None
+        data = {"name": self.name.data.strip(), "title": (self.title.data or "").strip(),
+                "reply": {"hours": float(self.reply_hours.data)}, "arrival": {"bands": bands},
+                "replacement": {"earliest_days": self.earliest_days.data,
+                                "latest_days": self.latest_days.data},
+                "visits": {"per_year": self.visits_per_year.data}}
+        if self.warranty_months.data is not None:
+            data["warranty"] = {"months": self.warranty_months.data}
+        try:
+            return terms_from_dict(data, _("form"))
+        except SheetError as exc:
+            message = str(exc).partition(": ")[2]
+            key = message.replace("unknown key ", "").strip("'").split(".")[0].split(" ")[0]
+            field = getattr(self, self.FIELDS.get(key.split("[")[0], "note"))
+            field.errors = [*field.errors, message]
+            return None
+
+
+class MoveForm(FlaskForm):
+    contracts = SelectMultipleField(_l("Contracts"), coerce=int)
+
+
+class TermSetsView(RulesView):
+    @expose("/")
+    def index(self):
+        sets = list(TermSet.select().order_by(TermSet.name))
+        unpinned = Contract.select().where(Contract.term_set_version.is_null()).count()
+        return self.render("admin/rules/terms_index.html", sets=sets, standard=STANDARD,
+                           unpinned=unpinned, pinned=_pinned_counts())
+
+    @expose("/<set_name>/")
+    def history(self, set_name):
+        term_set = TermSet.get_or_none(TermSet.name == set_name) or abort(404)
+        versions = list(TermSetVersion.select().where(TermSetVersion.term_set == term_set)
+                        .order_by(TermSetVersion.number.desc()))
+        latest = versions[0] if versions else None
+        movable = []
+        if latest is not None:
+            movable = list(Contract.select().where(
+                (Contract.term_set_version != latest) | Contract.term_set_version.is_null())
+                .order_by(Contract.number))
+        form = MoveForm()
+        form.contracts.choices = [(c.id, f"{c.number} ({_version_label(c)})") for c in movable]
+        return self.render("admin/rules/terms_history.html", term_set=term_set,
+                           versions=versions, pinned=_pinned_counts(), move_form=form,
+                           latest=latest)
+
+    @expose("/<set_name>/move", methods=("POST",))
+    def move(self, set_name):
+        """Move the chosen contracts to the latest version: the only way a contract moves."""
+        term_set = TermSet.get_or_none(TermSet.name == set_name) or abort(404)
+        latest = term_set.latest() or abort(404)
+        form = MoveForm()
+        form.contracts.choices = [(c.id, c.number) for c in Contract.select(Contract.id,
+                                                                            Contract.number)]
+        if not form.validate():
+            flash(_("Choose the contracts to move."), "error")
+            return redirect(url_for(".history", set_name=set_name))
+        moved = []
+        try:
+            with database.atomic():
+                for contract in Contract.select().where(Contract.id.in_(form.contracts.data)):
+                    contract.term_set_version = latest
+                    contract.save()
+                    moved.append(contract.number)
+        except RuleViolation as exc:
+            flash(_("Nothing was moved: %(error)s", error=str(exc)), "error")
+            return redirect(url_for(".history", set_name=set_name))
+        flash(_("Moved %(contracts)s to %(version)s.", contracts=", ".join(moved),
+                version=str(latest)), "success")
+        return redirect(url_for(".history", set_name=set_name))
+
+    @expose("/<set_name>/edit", methods=("GET", "POST"))
+    def edit(self, set_name):
+        term_set = TermSet.get_or_none(TermSet.name == set_name)
+        latest = term_set.latest() if term_set else None
+        if latest is None and set_name != STANDARD.name:
+            abort(404)
+        return self._edit_form(latest.values() if latest else STANDARD.as_dict(),
+                               fixed_name=set_name)
+
+    @expose("/new", methods=("GET", "POST"))
+    def new(self):
+        return self._edit_form(STANDARD.as_dict() | {"name": "", "title": ""}, fixed_name=None)
+
+    def _edit_form(self, current: dict, fixed_name: str | None):
+        form = TermsForm()
+        if request.method == "GET":
+            form.fill(current)
+            form.note.data = ""
+        if fixed_name:
+            form.name.data = fixed_name  # editing publishes a version of *this* set
+        if request.method == "POST" and form.validate():
+            terms = form.sheet()
+            if terms is not None and fixed_name is None and TermSet.get_or_none(
+                    TermSet.name == terms.name):
+                form.name.errors = [_("A term set named %(name)s exists: edit it instead.",
+                                      name=terms.name)]
+            elif terms is not None:
+                try:
+                    version = publish(terms, form.note.data)
+                except RuleViolation as exc:
+                    form.note.errors = [str(exc)]
+                else:
+                    flash(_("Published %(version)s.", version=str(version)), "success")
+                    return redirect(url_for(".history", set_name=terms.name))
+        return self.render("admin/rules/terms_edit.html", form=form, fixed_name=fixed_name)
+
+
+def _pinned_counts() -> dict[int, int]:
+    from peewee import fn
+    rows = (Contract.select(Contract.term_set_version, fn.COUNT(Contract.id).alias("n"))
+            .where(Contract.term_set_version.is_null(False))
+            .group_by(Contract.term_set_version).tuples())
+    return dict(rows)
+
+
+def _version_label(contract) -> str:
+    if contract.term_set_version_id is None:
+        return _("%(label)s (standard)", label=STANDARD.label)
+    return str(TermSetVersion.get_by_id(contract.term_set_version_id))
+
+
+# -- a contract's rules: pinned version and plugins --------------------------------------
+
+class ContractRulesForm(FlaskForm):
+    term_set_version = SelectField(_l("Term set version"), coerce=str)
+    plugins = TextAreaField(_l("Plugins"), description=_l(
+        'A JSON object: each enabled plugin with its settings, in the order they are asked, '
+        'e.g. {"near_site_4h": {"radius_km": 30}}. Empty: none.'))
+    seen_version = HiddenField()
+
+
+class ContractRulesView(RulesView):
+    """Where a contract is moved to another term-set version and its plugins are set."""
+
+    @expose("/")
+    def index(self):
+        contracts = list(Contract.select().order_by(Contract.number).limit(500))
+        return self.render("admin/rules/contracts.html", contracts=contracts,
+                           label=_version_label)
+
+    @expose("/<int:contract_id>/", methods=("GET", "POST"))
+    def edit(self, contract_id):
+        contract = Contract.get_or_none(Contract.id == contract_id) or abort(404)
+        form = ContractRulesForm()
+        form.term_set_version.choices = [("", _("%(label)s (standard)", label=STANDARD.label))] + [
+            (str(v.id), str(v)) for v in TermSetVersion.select().order_by(
+                TermSetVersion.term_set, TermSetVersion.number)]
+        if request.method == "GET":
+            form.term_set_version.data = str(contract.term_set_version_id or "")
+            form.plugins.data = contract.plugins
+            form.seen_version.data = str(contract.version)
+        elif form.validate():
+            contract.term_set_version = int(form.term_set_version.data or 0) or None
+            contract.plugins = (form.plugins.data or "").strip() or "{}"
+            contract.version = int(form.seen_version.data or contract.version)
+            try:
+                contract.save()
+            except RuleViolation as exc:
+                target = getattr(form, exc.field or "", None) or form.plugins
+                target.errors = [*target.errors, str(exc)]
+            else:
+                flash(_("Saved the rules of contract %(number)s.", number=contract.number),
+                      "success")
+                return redirect(url_for(".index"))
+        return self.render("admin/rules/contract_edit.html", form=form, contract=contract)
+
+
+# -- preview -------------------------------------------------------------------------
+
+class PreviewForm(Form):
+    distance_km = DecimalField(_l("Distance (km)"),
+                               validators=[InputRequired(), NumberRange(0, 20000)])
+    received = StringField(_l("Received"), validators=[DataRequired()],
+                           description=_l("e.g. 2026-11-26T09:00 (local time)"))
+    contract = SelectField(_l("Contract"), coerce=str, default="")
+    confirmed = StringField(_l("Replacement confirmed on"), validators=[Optional()])
+    version = SelectField(_l("Term set version"), coerce=str, default="")
+
+
+class PreviewView(RulesView):
+    @expose("/", methods=("GET",))  # a preview changes nothing: GET, bookmarkable
+    def index(self):
+        from ..services.deadlines import compute_deadlines, impact_of
+        form = PreviewForm(request.args)
+        form.contract.choices = [("", _("(none: standard terms)"))] + [
+            (c.number, c.number) for c in Contract.select(Contract.number)
+            .order_by(Contract.number)]
+        versions = list(TermSetVersion.select().order_by(TermSetVersion.term_set,
+                                                         TermSetVersion.number))
+        form.version.choices = [("", _("(as pinned)"))] + [(str(v.id), str(v))
+                                                            for v in versions]
+        if not request.args.get("received"):
+            form.received.data = dt.datetime.now(current_engine().tz).strftime("%Y-%m-%dT%H:%M")
+        result = impacts = version = error = None
+        if request.args and form.validate():
+            contract = (Contract.get_or_none(Contract.number == form.contract.data)
+                        if form.contract.data else None)
+            version = (TermSetVersion.get_or_none(TermSetVersion.id == int(form.version.data))
+                       if form.version.data else None)
+            try:
+                result = compute_deadlines(form.received.data, form.distance_km.data, contract,
+                                           form.confirmed.data or None,
+                                           terms=version.terms() if version else None)
+                if version is not None:
+                    impacts = impact_of(version, form.received.data, form.distance_km.data,
+                                        form.confirmed.data or None)
+            except ValueError as exc:
+                error = str(exc)
+        return self.render("admin/rules/preview.html", form=form, result=result,
+                           impacts=impacts, version=version, error=error)
+
+
+# -- plugin registry -------------------------------------------------------------------
+
+class PluginsView(RulesView):
+    @expose("/")
+    def index(self):
+        engine = current_engine()
+        failures = sorted(((plugin, hook, f) for (plugin, hook), f in engine.failures.items()),
+                          key=lambda row: (row[0], row[1]))
+        return self.render("admin/rules/plugins.html", rows=registry(engine),
+                           failures=failures)
 
 
 def register(admin):
-    pass
+    category = _l("Rules")
+    admin.add_view(TermSetsView(name=_l("Term sets"), endpoint="rules_terms",
+                                url="/admin/rules/terms", category=category))
+    admin.add_view(ContractRulesView(name=_l("Contract rules"), endpoint="rules_contracts",
+                                     url="/admin/rules/contracts", category=category))
+    admin.add_view(PreviewView(name=_l("Deadline preview"), endpoint="rules_preview",
+                               url="/admin/rules/preview", category=category))
+    admin.add_view(PluginsView(name=_l("Plugins"), endpoint="rules_plugins",
+                               url="/admin/rules/plugins", category=category))
+    engine = admin.app.extensions["backoffice_rules"] if getattr(admin, "app", None) \
+        else current_engine()
+    for view in engine.call("admin_views"):
+        admin.add_view(view)

@@ -1,0 +1,210 @@
+"""Rule screens: term sets (each save a version, with its diff), contract rules, the
+preview (and which contracts a version changes), the plugin registry, and who may open them."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+
+from backoffice.db import database
+from backoffice.hookspecs import Deadline, hookimpl
+from backoffice.models import AuditEntry, Contract, TermSetVersion
+from backoffice.models.terms import publish
+from backoffice.terms import parse_sheet
+from backoffice.testing import enable_plugin, plugin_registered
+from tests.conftest import csrf_token
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["/admin/rules/terms/", "/admin/rules/terms/new", "/admin/rules/terms/charter/edit",
+         "/admin/rules/contracts/", "/admin/rules/preview/", "/admin/rules/plugins/"]
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def terms_form(**changes) -> dict:
+    data = {"name": "premium", "title": "Premium service terms", "reply_hours": "1",
+            "bands": "100 4\n500 8\n* 16", "earliest_days": "5", "latest_days": "10",
+            "warranty_months": "", "visits_per_year": "2", "note": "signed with key accounts"}
+    return data | changes
+
+
+def post_form(client, url, data):
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=True)
+
+
+@pytest.mark.parametrize("user, status", [("harbin_manager", 403), ("harbin_engineer", 403),
+                                          ("viewer", 403), ("hq", 200), ("admin", 200)])
+def test_only_admin_and_hq_open_the_rule_screens(client, auth, world, user, status):
+    auth.login(user)
+    for page in PAGES:
+        assert client.get(page).status_code == status, page
+
+
+def test_anonymous_users_are_sent_to_log_in(client, world):
+    response = client.get("/admin/rules/plugins/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_publish_a_term_set_and_a_new_version_with_its_diff(client, auth, world):
+    auth.login("hq")
+    page = post_form(client, "/admin/rules/terms/new", terms_form())
+    assert "Published premium v1." in text(page)
+    page = post_form(client, "/admin/rules/terms/premium/edit",
+                     terms_form(bands="100 3\n500 8\n* 16", note="3 h near the office"))
+    body = text(page)
+    assert "Published premium v2." in body
+    assert "Changes since version 1" in body and "arrival.bands[0].hours" in body
+    v2 = TermSetVersion.get(TermSetVersion.number == 2)
+    assert (v2.published_by, v2.note) == ("hq", "3 h near the office")
+    assert v2.terms().bands[0].hours == 3
+    assert AuditEntry.select().where((AuditEntry.table == "term_set_version")
+                                     & (AuditEntry.actor == "hq")).count() == 2
+    assert "premium v2" in text(client.get("/admin/rules/terms/"))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"bands": "100 4\n500 8"}, "arrival.bands[1] is the last band"),
+    ({"bands": "100 4\nfar 8\n* 16"}, "Line 2: write up-to km and hours"),
+    ({"earliest_days": "9", "latest_days": "3"}, "replacement needs 0 <= earliest_days"),
+    ({"reply_hours": "0"}, "reply.hours must be above 0"),
+    ({"note": ""}, "This field is required."),
+])
+def test_a_bad_term_set_edit_is_a_form_error_and_writes_nothing(client, auth, world, changes,
+                                                                 message):
+    auth.login("admin")
+    page = post_form(client, "/admin/rules/terms/new", terms_form(**changes))
+    assert page.status_code == 200
+    body = text(page)
+    assert message in body and "field-error" in body
+    assert TermSetVersion.select().count() == 0
+
+
+def test_saving_unchanged_terms_publishes_nothing(client, auth, world):
+    publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    auth.login("hq")
+    page = post_form(client, "/admin/rules/terms/premium/edit", terms_form(note="again"))
+    assert "premium v1 already has exactly these terms" in text(page)
+    assert TermSetVersion.select().count() == 1
+
+
+def test_contract_rules_pin_a_version_and_plugins_errors_are_form_errors(client, auth, world):
+    premium = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    auth.login("hq")
+    url = f"/admin/rules/contracts/{world.harbin_contract.id}/"
+    page = post_form(client, url, {"term_set_version": str(premium.id),
+                                   "plugins": '{"nowhere": {}}'})
+    assert "Plugin nowhere is not loaded" in text(page)
+    assert Contract.get_by_id(world.harbin_contract.id).term_set_version_id is None
+    page = post_form(client, url, {"term_set_version": str(premium.id), "plugins": ""})
+    assert "Saved the rules of contract K-HRB-1." in text(page)
+    contract = Contract.get_by_id(world.harbin_contract.id)
+    assert (contract.term_set_version_id, contract.plugins) == (premium.id, "{}")
+    assert "premium v1" in text(client.get("/admin/rules/contracts/"))
+
+
+def test_moving_contracts_to_the_latest_version(client, auth, world):
+    v1 = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    for contract in (world.harbin_contract, world.guangzhou_contract):
+        contract.term_set_version = v1
+        contract.save()
+    v2 = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text().replace(
+        "hours = 1\n", "hours = 0.5\n")))
+    auth.login("hq")
+    token = csrf_token(client.get("/admin/rules/terms/premium/").get_data(as_text=True))
+    page = client.post("/admin/rules/terms/premium/move", follow_redirects=True,
+                       data={"contracts": [str(world.harbin_contract.id)], "csrf_token": token})
+    assert f"Moved K-HRB-1 to {v2}." in text(page)
+    assert Contract.get_by_id(world.harbin_contract.id).term_set_version_id == v2.id
+    assert Contract.get_by_id(world.guangzhou_contract.id).term_set_version_id == v1.id
+
+
+def test_the_preview_form_equals_the_cli_preview(client, auth, world, runner):
+    auth.login("hq")
+    query = {"distance_km": "320", "received": "2026-11-26T09:00", "confirmed": "2026-11-27"}
+    body = text(client.get("/admin/rules/preview/", query_string=query))
+    cli = json.loads(runner.invoke(args=["terms", "preview", "--distance-km", "320",
+                                         "--received", "2026-11-26T09:00", "--confirmed",
+                                         "2026-11-27", "--json"]).output)
+    for deadline in cli["deadlines"].values():
+        assert deadline["decided_by"] in body
+    assert cli["deadlines"]["arrival"]["due"] in body
+    assert "2026-12-02 .. 2026-12-07" in body
+    bad = text(client.get("/admin/rules/preview/", query_string={
+        "distance_km": "320", "received": "yesterday"}))
+    assert "'yesterday' is not a time like 2026-11-26T09:00." in bad
+
+
+def test_the_preview_shows_which_contracts_a_new_version_changes(client, auth, world):
+    v1 = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    contract = Contract.get_by_id(world.harbin_contract.id)
+    contract.term_set_version = v1
+    contract.save()
+    v2 = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text().replace(
+        "{max_km = 500, hours = 8}", "{max_km = 500, hours = 6}")))
+    auth.login("hq")
+    body = text(client.get("/admin/rules/preview/", query_string={
+        "distance_km": "320", "received": "2026-11-26T09:00", "version": str(v2.id)}))
+    assert "premium v2: arrival band 100-500 km" in body
+    assert '<tr class="changes">' in body and "K-HRB-1" in body
+    assert "2026-11-26T17:00:00+08:00" in body and "2026-11-26T15:00:00+08:00" in body
+    near = text(client.get("/admin/rules/preview/", query_string={
+        "distance_km": "80", "received": "2026-11-26T09:00", "version": str(v2.id)}))
+    assert '<tr class="same">' in near
+
+
+class Raising:
+    @hookimpl
+    def arrival_deadline(self, received):
+        raise RuntimeError("down")
+
+
+def test_the_plugin_registry_counts_failures(client, auth, world):
+    from backoffice.services.deadlines import compute_deadlines
+    with plugin_registered(Raising(), "raising"):
+        enable_plugin(world.harbin_contract, "raising")
+        compute_deadlines("2026-11-26T09:00", 80, world.harbin_contract)
+        compute_deadlines("2026-11-26T09:00", 80, world.harbin_contract)
+        auth.login("admin")
+        body = text(client.get("/admin/rules/plugins/"))
+    assert 'id="plugin-raising"' in body and "K-HRB-1" in body
+    assert '<td class="failures text-danger">2</td>' in body
+    assert "RuntimeError: down" in body
+    assert 'id="plugin-charter"' in body
+
+
+def test_plugin_admin_views_join_the_menu(make_app, app, tmp_path, client):
+    plugins = tmp_path / "with_views"
+    plugins.mkdir()
+    (plugins / "report.py").write_text(
+        "from flask_admin import BaseView, expose\n"
+        "from backoffice.hookspecs import hookimpl\n\n"
+        "class Report(BaseView):\n"
+        "    @expose('/')\n"
+        "    def index(self):\n"
+        "        return 'plugin report'\n\n"
+        "@hookimpl\n"
+        "def admin_views():\n"
+        "    return [Report(name='Report', endpoint='plugin_report')]\n")
+    database.close()
+    other = make_app(plugins_dir=str(plugins))
+    assert other.test_client().get("/admin/plugin_report/").get_data(as_text=True) == \
+        "plugin report"
+
+
+def test_a_plugin_with_its_deadline_shows_in_the_preview(client, auth, world):
+    class Fast:
+        @hookimpl
+        def reply_deadline(self, received):
+            return Deadline(received, "immediately")
+    with plugin_registered(Fast(), "fast"):
+        enable_plugin(world.guangzhou_contract, "fast")
+        auth.login("hq")
+        body = text(client.get("/admin/rules/preview/", query_string={
+            "distance_km": "10", "received": "2026-11-26T09:00", "contract": "K-CAN-1"}))
+    assert "fast: immediately" in body and "2026-11-26T09:00:00+08:00" in body
