@@ -207,10 +207,11 @@ def _load_user(user_id):
         staff = Staff.get_or_none(Staff.id == int(user_id))
     except (TypeError, ValueError):
         return None
-    if staff is None or not staff.is_active:
+    if (staff is None or not staff.is_active
+            or session.get(EPOCH_KEY) != staff.session_epoch):  # deactivated, password changed
+        for key in ("_user_id", "_fresh", "_id", EPOCH_KEY):
+            session.pop(key, None)  # for good: reactivating the account does not revive it
         return None
-    if session.get(EPOCH_KEY) != staff.session_epoch:
-        return None  # password changed (or the session predates this check): log in again
     return staff
 
 

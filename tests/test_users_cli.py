@@ -94,3 +94,15 @@ def test_list_shows_every_account(runner, world):
     assert set(rows) == set(world.users)
     assert rows["harbin_manager"][2:] == ["office_manager", "HRB", "yes"]
     assert rows["admin"][2:] == ["admin", "-", "yes"]
+
+
+def test_deactivate_ends_sessions_and_refuses_login_until_activated(runner, client, auth, world):
+    auth.login("harbin_engineer")
+    assert client.get("/admin/").status_code == 200
+    result = invoke(runner, "deactivate", "harbin_engineer")
+    assert result.exit_code == 0 and "deactivated harbin_engineer" in result.output
+    assert client.get("/admin/").status_code == 302
+    assert auth.login("harbin_engineer", follow=False).status_code == 401
+    assert invoke(runner, "activate", "harbin_engineer").exit_code == 0
+    assert auth.login("harbin_engineer", follow=False).status_code == 302
+    assert invoke(runner, "deactivate", "ghost").exit_code == 2

@@ -1,4 +1,4 @@
-"""``backoffice users``: create accounts, set passwords, list them.
+"""``backoffice users``: create accounts, set passwords, (de)activate and list them.
 
 Nothing creates accounts implicitly; in production the first administrator is
 made with ``backoffice users create NAME --role admin``. Passwords are prompted
@@ -97,6 +97,31 @@ def set_password(username, password_stdin):
         _fail(str(exc))
     _save(staff)
     click.echo(_("password changed for %(name)s", name=username))
+
+
+def _set_active(username: str, active: bool) -> None:
+    from ..models import Staff
+    staff = Staff.get_or_none(Staff.username == username)
+    if staff is None:
+        _fail(_("no user named %(name)r", name=username))
+    staff.active = active
+    _save(staff)
+
+
+@users.command("deactivate", help="Stop a user from logging in; their open sessions end.")
+@click.argument("username")
+@with_appcontext
+def deactivate(username):
+    _set_active(username, False)
+    click.echo(_("deactivated %(name)s", name=username))
+
+
+@users.command("activate", help="Let a deactivated user log in again.")
+@click.argument("username")
+@with_appcontext
+def activate(username):
+    _set_active(username, True)
+    click.echo(_("activated %(name)s", name=username))
 
 
 @users.command("list", help="List user accounts.")
