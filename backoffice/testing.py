@@ -2,7 +2,7 @@
 
 In a test with an app context (the back-office's ``app`` fixture)::
 
-    from backoffice.testing import enable_plugin, plugin_registered
+    from backoffice.testing import enable_plugin, load_plugin, plugin_registered
 
     def test_my_plugin(app, contract):
         with plugin_registered(my_plugin, "my_plugin"):
@@ -36,6 +36,16 @@ def plugin_registered(plugin, name: str | None = None, engine=None):
         yield engine
     finally:
         engine.unregister(name)
+
+
+def load_plugin(path) -> object:
+    """Import a plugin file (or package directory) by path, as the plugins directory does."""
+    from pathlib import Path
+
+    from .plugins import _import_path
+    path = Path(path)
+    init = path / "__init__.py" if path.is_dir() else path
+    return _import_path(path.stem, init, package=path.is_dir())
 
 
 def enable_plugin(contract, name: str, **settings) -> None:
