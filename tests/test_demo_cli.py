@@ -1,0 +1,98 @@
+"""``backoffice demo`` and ``backoffice up``: output, idempotence, bulk units, production."""
+
+from __future__ import annotations
+
+import pytest
+
+from backoffice import demo
+from backoffice.models import Office, Staff, Unit
+
+
+def test_demo_and_up_are_listed_in_help(runner):
+    output = runner.invoke(args=["--help"]).output
+    assert "demo" in output and "up" in output
+
+
+def test_demo_prints_counts_and_one_account_per_role(runner):
+    result = runner.invoke(args=["demo", "--units", "500"])
+    assert result.exit_code == 0, result.output
+    assert "demo data written in" in result.output
+    assert "office 26," in result.output and "unit 500," in result.output
+    for role, username, password in demo.accounts():
+        assert f"{username}" in result.output and password in result.output
+        assert Staff.get(Staff.username == username).check_password(password)
+    assert Unit.select().count() == 500
+
+    again = runner.invoke(args=["demo", "--units", "500"])
+    assert again.exit_code == 0, again.output
+    assert "already present: nothing written" in again.output
+    assert Unit.select().count() == 500
+
+    more = runner.invoke(args=["demo", "--units", "1500"])
+    assert more.exit_code == 0, more.output
+    assert "1,000 units added in bulk" in more.output
+    assert Unit.select().count() == 1500
+
+
+@pytest.mark.parametrize("args", [["demo", "--units", "0"], ["demo", "--units", "many"]])
+def test_demo_refuses_bad_unit_counts(runner, args):
+    result = runner.invoke(args=args)
+    assert result.exit_code == 2
+    assert Office.select().count() == 0
+
+
+def test_production_refuses_demo_with_one_line(make_app, app):
+    production = make_app(env="production")
+    with production.app_context():  # the commands run in the current app context
+        result = production.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: demo data is not allowed when env = production"]
+    assert Office.select().count() == 0
+
+
+def test_demo_leaves_a_database_with_other_records_alone(runner, world):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 2
+    assert "not the demo's" in result.output
+    assert Office.select().count() == 2
+
+
+def test_up_migrates_seeds_an_empty_database_and_serves(runner, monkeypatch):
+    served = {}
+
+    def fake_run_simple(host, port, application, **options):
+        served.update(host=host, port=port, app=application, **options)
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    result = runner.invoke(args=["up", "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    assert "migration(s) applied" in result.output
+    assert "demo data written" in result.output
+    for _, username, password in demo.accounts():
+        assert username in result.output and password in result.output
+    assert "http://127.0.0.1:5099/" in result.output
+    assert served["host"] == "127.0.0.1" and served["port"] == 5099
+    assert served["threaded"] is True and served["app"] is runner.app
+    assert Office.select().count() == 26
+
+    # a second start seeds nothing and still prints the accounts
+    again = runner.invoke(args=["up", "--no-serve"])
+    assert again.exit_code == 0, again.output
+    assert "demo data written" not in again.output and "wangjianguo" in again.output
+
+
+def test_up_does_not_seed_a_database_in_use(runner, world):
+    result = runner.invoke(args=["up", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "demo data" not in result.output and "demo accounts" not in result.output
+    assert Office.select().count() == 2
+
+
+def test_up_in_production_seeds_nothing(make_app, app):
+    production = make_app(env="production")
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=["up", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "no demo data" in result.output
+    assert Office.select().count() == 0
