@@ -16,8 +16,16 @@ import pytest
 from backoffice.config import ConfigError
 from backoffice.db import database
 from backoffice.hookspecs import (
-    Channel, Charge, Coverage, Deadline, DispatchCandidate, EscalationStep, Period, Staffing,
-    Window, hookimpl,
+    Channel,
+    Charge,
+    Coverage,
+    Deadline,
+    DispatchCandidate,
+    EscalationStep,
+    Period,
+    Staffing,
+    Window,
+    hookimpl,
 )
 from backoffice.models import Contract, RuleViolation, Unit
 from backoffice.plugins import RuleEngine
@@ -226,15 +234,23 @@ def test_hook_notification_channels(engine):
 
 
 def test_hook_admin_views(engine):
-    marker = object()
+    from flask_admin import BaseView
+    view = BaseView(name="Report", endpoint="report")
 
     class Views:
         @hookimpl
         def admin_views(self):
-            return [marker]
+            return [view]
+
+    class NotViews:
+        @hookimpl
+        def admin_views(self):
+            return ["a string is no view"]
     assert engine.call("admin_views") == []
     engine.register(Views(), "views")
-    assert engine.call("admin_views") == [marker], "asked of every loaded plugin"
+    engine.register(NotViews(), "not_views")
+    assert engine.call("admin_views") == [view], "asked of every loaded plugin"
+    assert engine.failure_count("not_views") == 1
 
 
 def test_hook_check_settings(engine):
@@ -299,7 +315,7 @@ def test_plugins_are_asked_in_the_contracts_order(engine):
             return Deadline(received + dt.timedelta(hours=1), "other")
     engine.register(Answers(), "answers")
     engine.register(Other(), "other")
-    kwargs = dict(received=RECEIVED, distance_km=80, site=None)
+    kwargs = {"received": RECEIVED, "distance_km": 80, "site": None}
     assert call(engine, "arrival_deadline", {"answers": {}, "other": {}},
                 **kwargs).decided_by == "answers: fast"
     assert call(engine, "arrival_deadline", {"other": {}, "answers": {}},
@@ -359,10 +375,11 @@ def test_allow_and_block_lists(tmp_path):
 @pytest.mark.parametrize("source, message", [
     ("import no_such_module_anywhere\n",
      "plugin 'broken' (plugins dir {path}) failed to import: ModuleNotFoundError"),
-    ("from backoffice.hookspecs import hookimpl\n@hookimpl\ndef arival_deadline(received):\n"
-     "    pass\n", "plugin 'broken': unknown hook 'arival_deadline'"),
-    ("from backoffice.hookspecs import hookimpl\n@hookimpl\ndef arrival_deadline(when):\n"
-     "    pass\n", "plugin 'broken' (plugins dir {path}): Plugin 'broken' for hook 'arrival_deadline'"),
+    (("from backoffice.hookspecs import hookimpl\n@hookimpl\ndef arival_deadline(received):\n"
+     "    pass\n"), "plugin 'broken': unknown hook 'arival_deadline'"),
+    (("from backoffice.hookspecs import hookimpl\n@hookimpl\ndef arrival_deadline(when):\n"
+     "    pass\n"),
+     "plugin 'broken' (plugins dir {path}): Plugin 'broken' for hook 'arrival_deadline'"),
 ])
 def test_a_broken_plugin_stops_start_up_naming_it(tmp_path, source, message):
     path = write_plugin(tmp_path, "broken", source)
@@ -518,7 +535,7 @@ def test_warranty_goes_through_the_hooks(app, world):
         assert warranty_status(unit, dt.date(2030, 1, 1)).covered
 
 
-def test_register_plugin_fixture(register_plugin):
+def test_register_plugin_fixture(register_plugin):  # noqa: F811 - the fixture imported above
     engine = register_plugin(Answers(), "answers")
     assert "answers" in engine.plugins
 
@@ -529,7 +546,7 @@ def test_plugin_registered_checks_hook_names(app):
         def reply_dedline(self, received):
             pass
     from backoffice.plugins import current_engine
-    with pytest.raises(ConfigError, match="'misspelt': unknown hook 'reply_dedline'"):
-        with plugin_registered(Misspelt(), "misspelt"):
-            pass
+    with (pytest.raises(ConfigError, match="'misspelt': unknown hook 'reply_dedline'"),
+          plugin_registered(Misspelt(), "misspelt")):
+        pass
     assert "misspelt" not in current_engine().plugins
