@@ -234,8 +234,13 @@ def test_hook_notification_channels(engine):
 
 
 def test_hook_admin_views(engine):
-    from flask_admin import BaseView
-    view = BaseView(name="Report", endpoint="report")
+    from flask_admin import BaseView, expose
+
+    class Report(BaseView):
+        @expose("/")
+        def index(self):
+            return "report"
+    view = Report(name="Report", endpoint="report")
 
     class Views:
         @hookimpl
