@@ -197,6 +197,10 @@ class RuleEngine:
             raise TypeError(f"hook {hook} needs {', '.join(sorted(missing))}")
         if enabled is None:
             enabled = contract.enabled_plugins() if contract is not None else {}
+        if hook not in hookspecs.GLOBAL_HOOKS:
+            for name in enabled:
+                if name not in self.plugins:  # e.g. removed from this deployment
+                    self._failed(name, hook, contract, "enabled by the contract but not loaded")
         first = spec.opts.get("firstresult", False)
         expected = hookspecs.RESULT_TYPES[hook]
         collected = []

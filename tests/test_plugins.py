@@ -555,3 +555,55 @@ def test_plugin_registered_checks_hook_names(app):
           plugin_registered(Misspelt(), "misspelt")):
         pass
     assert "misspelt" not in current_engine().plugins
+
+
+def test_an_enabled_plugin_that_is_not_loaded_is_counted(engine):
+    result = call(engine, "reply_deadline", {"gone": {}}, received=RECEIVED)
+    assert result.decided_by == "charter v1: reply within 2 h"
+    assert engine.failures[("gone", "reply_deadline")].last_error == (
+        "enabled by the contract but not loaded")
+
+
+# -- the shipped example plugins --------------------------------------------------------
+
+@pytest.mark.parametrize("received, distance, settings, hours", [
+    (dt.datetime(2026, 11, 26, 8, 30), 50, {}, 4),         # Thursday, opening time, 50 km
+    (dt.datetime(2026, 11, 26, 17, 30), 10, {}, 4),        # closing time
+    (dt.datetime(2026, 11, 26, 8, 29), 10, {}, 6),         # before opening: the charter
+    (dt.datetime(2026, 11, 26, 17, 31), 10, {}, 6),        # after closing
+    (dt.datetime(2026, 11, 26, 12, 0), 50.01, {}, 6),      # beyond 50 km
+    (dt.datetime(2026, 11, 28, 12, 0), 10, {}, 6),         # Saturday
+    (dt.datetime(2026, 11, 30, 12, 0), 10, {}, 4),         # Monday
+    (dt.datetime(2026, 11, 26, 12, 0), 40, {"radius_km": 30}, 6),
+])
+def test_near_site_4h(engine, received, distance, settings, hours):
+    engine.register(_load_shipped("near_site_4h"), "near_site_4h")
+    received = received.replace(tzinfo=SHANGHAI)
+    result = call(engine, "arrival_deadline", {"near_site_4h": settings}, received=received,
+                  distance_km=distance, site=None)
+    assert result.due - received == dt.timedelta(hours=hours)
+    assert result.decided_by.startswith("near_site_4h" if hours == 4 else "charter v1")
+
+
+def test_near_site_4h_counts_business_hours_in_local_time(engine):
+    engine.register(_load_shipped("near_site_4h"), "near_site_4h")
+    utc_morning = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
+    result = call(engine, "arrival_deadline", {"near_site_4h": {}}, received=utc_morning,
+                  distance_km=10, site=None)
+    assert result.decided_by.startswith("near_site_4h")
+
+
+def test_key_account(engine):
+    engine.register(_load_shipped("key_account"), "key_account")
+    settings = {"reply_minutes": 30, "sms": "13800000000"}
+    assert engine.check_settings("key_account", settings) == []
+    assert engine.check_settings("key_account", {"reply_minutes": 0, "sms": "call me",
+                                                 "colour": "red"}) == [
+        "key_account: unknown setting 'colour'",
+        "key_account: reply_minutes must be a whole number of minutes from 1 to 1440",
+        "key_account: sms must be a phone number of 6 to 15 digits"]
+    result = call(engine, "reply_deadline", {"key_account": settings}, received=RECEIVED)
+    assert result == Deadline(RECEIVED + dt.timedelta(minutes=30),
+                              "key_account: reply in 30 min")
+    no_minutes = call(engine, "reply_deadline", {"key_account": {}}, received=RECEIVED)
+    assert no_minutes.decided_by == "charter v1: reply within 2 h"
