@@ -32,7 +32,8 @@ ensure_venv() {
 }
 
 pip_install() {
-    # pip install -e "$1" unless this very pyproject.toml was installed already
+    # pip install -e "$1" unless this very pyproject.toml was installed already;
+    # -qq: errors only (a warning per package about local index paths is noise)
     local stamp=".venv/.installed-${2:-app}"
     local digest
     digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
@@ -40,6 +41,6 @@ pip_install() {
         return
     fi
     echo "installing the back-office and its dependencies into .venv ..." >&2
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e "$1"
+    .venv/bin/python -m pip install -qq --disable-pip-version-check -e "$1"
     echo "$digest" >"$stamp"
 }

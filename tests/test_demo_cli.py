@@ -96,3 +96,11 @@ def test_up_in_production_seeds_nothing(make_app, app):
     assert result.exit_code == 0, result.output
     assert "no demo data" in result.output
     assert Office.select().count() == 0
+
+
+def test_readme_lists_the_accounts_the_demo_prints():
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for _, username, password in demo.accounts():
+        assert f"| `{username}` | `{password}` |" in readme
+    assert readme.count("bash scripts/") >= 2
