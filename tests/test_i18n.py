@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask import Flask
 
 from backoffice.i18n import browser_language
 from backoffice.models import AuditEntry, Staff
@@ -102,8 +103,8 @@ def test_compiled_catalogue_matches_the_po_file():
     ("de-DE,fr;q=0.7", None),
     ("", None),
 ])
-def test_browser_language(app, header, expected):
-    with app.test_request_context(headers={"Accept-Language": header} if header else {}):
+def test_browser_language(header, expected):
+    with Flask(__name__).test_request_context(headers={"Accept-Language": header} if header else {}):
         assert browser_language() == expected
 
 
