@@ -12,7 +12,9 @@ for every decision; the engine calls the hooks through one typed wrapper
 * for a ``firstresult`` hook, takes the first answer that is not ``None`` and
   has the declared type; an implementation that raises or answers with the
   wrong type is logged (plugin, contract, hook), counted, and skipped, so the
-  decision falls through to the next implementation and at last the charter;
+  decision falls through to the next implementation and at last the charter
+  (an answer that makes no sense counts too: a deadline before receipt, a
+  replacement window opening before confirmation, fewer than 1 visit a year);
 * for a collecting hook, concatenates every plugin's list, skipping the same way;
 * fills in ``decided_by`` with the plugin's name when the plugin left it empty.
 

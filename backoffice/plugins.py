@@ -215,7 +215,8 @@ class RuleEngine:
                 continue
             if result is None:
                 continue
-            problem = _type_problem(result, expected, first)
+            problem = _type_problem(result, expected, first) or _value_problem(hook, result,
+                                                                                kwargs)
             if problem:
                 self._failed(name, hook, contract, problem)
                 continue
@@ -293,6 +294,21 @@ def _type_problem(result, expected: type, first: bool) -> str | None:
         if wrong(item, expected):
             return f"returned a list holding {type(item).__name__}, expected {expected.__name__}"
     return None
+
+
+def _value_problem(hook: str, result, kwargs: dict) -> str | None:
+    """Answers of the right type that still make no sense."""
+    if hook in ("reply_deadline", "arrival_deadline") and result.due < kwargs["received"]:
+        return f"returned a deadline ({result.due.isoformat()}) before receipt"
+    if hook == "replacement_window" and result.earliest < _day(kwargs["confirmed"]):
+        return f"returned a window starting ({result.earliest}) before confirmation"
+    if hook == "visit_frequency" and not 1 <= result <= 365:
+        return f"returned {result} visits a year"
+    return None
+
+
+def _day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _one_line(exc: Exception) -> str:

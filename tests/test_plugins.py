@@ -305,6 +305,31 @@ def test_raising_and_nonsense_plugins_fall_through_to_the_charter(engine, caplog
     assert engine.failure_count("nonsense") == 2
 
 
+def test_answers_of_the_right_type_that_make_no_sense_are_refused(engine):
+    class Past:
+        @hookimpl
+        def reply_deadline(self, received):
+            return Deadline(received - dt.timedelta(hours=1))
+
+        @hookimpl
+        def replacement_window(self, confirmed):
+            return Window(confirmed - dt.timedelta(days=2), confirmed)
+
+        @hookimpl
+        def visit_frequency(self):
+            return 0
+    engine.register(Past(), "past")
+    enabled = {"past": {}}
+    assert call(engine, "reply_deadline", enabled, received=RECEIVED).decided_by.startswith(
+        "charter")
+    assert call(engine, "replacement_window", enabled,
+                confirmed=dt.date(2026, 11, 27)).decided_by.startswith("charter")
+    assert call(engine, "visit_frequency", enabled, customer=None) == 1
+    assert engine.failures[("past", "reply_deadline")].last_error == (
+        "returned a deadline (2026-11-26T08:00:00+08:00) before receipt")
+    assert engine.failure_count("past") == 3
+
+
 def test_a_later_plugin_answers_when_an_earlier_one_fails(engine):
     engine.register(Raising(), "raising")
     engine.register(Answers(), "answers")
