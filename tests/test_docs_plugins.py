@@ -3,6 +3,7 @@ installed distribution), its example tests pass, and it documents every hook."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import tomllib
@@ -33,6 +34,17 @@ def test_the_docs_have_examples():
     assert {"plugins/vip_reply.py", "acme-rules/pyproject.toml", "acme-rules/acme_rules.py"} \
         <= set(FILES)
     assert len(TESTS) >= 2
+
+
+def test_the_term_sheet_example_loads(runner, tmp_path):
+    write_examples(tmp_path)
+    result = runner.invoke(args=["terms", "load", str(tmp_path / "rules" / "gold.toml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "stored gold v1 (published by system)"
+    preview = runner.invoke(args=["terms", "preview", "--distance-km", "320", "--received",
+                                  "2026-11-26T09:00", "--terms", "gold:1", "--json"])
+    assert json.loads(preview.output)["deadlines"]["arrival"] == {
+        "due": "2026-11-26T21:00:00+08:00", "decided_by": "gold v1: arrival band over 300 km"}
 
 
 @pytest.mark.parametrize("hook", HOOKS)
