@@ -183,8 +183,12 @@ def set_language():
     else:  # follow the browser again
         session.pop(LANGUAGE_KEY, None)
     if current_user.is_authenticated and current_user.language != language:
+        from .models import RuleViolation
         current_user.language = language
-        current_user.save()
+        try:
+            current_user.save()
+        except RuleViolation as exc:  # e.g. edited by someone else meanwhile: say so, keep going
+            flash(str(exc), "warning")
     return redirect(_safe_next(request.form.get("next") or _referrer_path()))
 
 
