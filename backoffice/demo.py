@@ -288,6 +288,12 @@ def _bands(office: City) -> tuple[list, list, list]:
     return [c for _, c in near], [c for _, c in mid], [c for _, c in far[:8]]
 
 
+def _nearest_office(city: City) -> str:
+    """The city of the office nearest to ``city``."""
+    return min((great_circle_km(city.lat, city.lon, CITIES[name].lat, CITIES[name].lon), name)
+               for _, name, *_ in OFFICES)[1]
+
+
 def _unit_dates(rng: random.Random, signed_on: dt.date, today: dt.date):
     """(installed_on, accepted_on, status) for a unit sold on ``signed_on``.
 
@@ -355,11 +361,13 @@ def build_plan(today: dt.date, units: int = DEFAULT_UNITS, seed: int = SEED) -> 
     for office_code, office_city, _, count in OFFICES:
         home = CITIES[office_city]
         near, mid, far = _bands(home)
-        contract_seq = 0
+        # customers are based in the office's city or in a city nearer to it than to any
+        # other office; their other sites may be anywhere in the three distance bands
+        local = [c for c in near + mid if _nearest_office(c) == home.name]
         for n in range(1, count + 1):
             industry = rng.choices(industries, weights)[0]
             _, patterns, kinds, buys = INDUSTRIES[industry]
-            city = home if rng.random() < 0.65 or not (near or mid) else rng.choice(near + mid)
+            city = home if rng.random() < 0.65 or not local else rng.choice(local)
             for _attempt in range(20):
                 name = rng.choice(patterns).format(c=city.name, b=rng.choice(BRANDS))
                 if name not in names_taken:
@@ -400,7 +408,6 @@ def build_plan(today: dt.date, units: int = DEFAULT_UNITS, seed: int = SEED) -> 
 
             contracts_by_customer[code] = []
             for _ in range(rng.choice((1, 1, 2, 2, 3))):
-                contract_seq += 1
                 signed = today - dt.timedelta(days=rng.randint(15, 6 * 365))
                 age = (today - signed).days
                 status = ("completed" if age > 3 * 365 and rng.random() < 0.7
@@ -408,7 +415,7 @@ def build_plan(today: dt.date, units: int = DEFAULT_UNITS, seed: int = SEED) -> 
                           else "draft" if age < 120 and rng.random() < 0.25
                           else "active")
                 contract = {
-                    "number": f"HT{signed.year}-{office_code}-{contract_seq:04d}",
+                    "number": None,  # below: by office and year, in signing order
                     "customer": code, "signed_on": signed, "status": status,
                     "warranty_months": rng.choice((None,) * 8 + (36, 60)),
                     "products": rng.sample(buys, rng.randint(1, min(3, len(buys)))),
@@ -417,6 +424,14 @@ def build_plan(today: dt.date, units: int = DEFAULT_UNITS, seed: int = SEED) -> 
                     "notes": ""}
                 plan.contracts.append(contract)
                 contracts_by_customer[code].append(contract)
+
+    # contract numbers: HT<year>-<office>-<nnn>, numbered in signing order
+    numbered: dict[tuple[str, int], int] = {}
+    office_of = {c["code"]: c["office"] for c in plan.customers}
+    for contract in sorted(plan.contracts, key=lambda c: (c["signed_on"], c["customer"])):
+        key = (office_of[contract["customer"]], contract["signed_on"].year)
+        numbered[key] = numbered.get(key, 0) + 1
+        contract["number"] = f"HT{key[1]}-{key[0]}-{numbered[key]:03d}"
 
     # units: spread over the contracts that were signed (drafts have none yet)
     selling = [c for c in plan.contracts if c["status"] != "draft"]
