@@ -22,6 +22,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from peewee import fn
 
@@ -30,6 +31,8 @@ from .models.base import utcnow
 from .services.warranty import standard_warranty_period
 
 SEED = 20260101
+#: the repository's term sheets, published with the demo when present
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 #: units the demo holds unless ``--units`` asks otherwise
 DEFAULT_UNITS = 2400
 #: the demo's accounts: one per role, each with its role's fixed password
@@ -425,6 +428,12 @@ def build_plan(today: dt.date, units: int = DEFAULT_UNITS, seed: int = SEED) -> 
                 plan.contracts.append(contract)
                 contracts_by_customer[code].append(contract)
 
+    # key customers' contracts since the premium term sheet came out run on it
+    key_customers = {c["code"] for c in plan.customers if c["notes"]}
+    for contract in plan.contracts:
+        contract["terms"] = ("premium" if contract["customer"] in key_customers
+                             and contract["signed_on"].year >= today.year - 3 else None)
+
     # contract numbers: HT<year>-<office>-<nnn>, numbered in signing order
     numbered: dict[tuple[str, int], int] = {}
     office_of = {c["code"]: c["office"] for c in plan.customers}
@@ -614,6 +623,28 @@ def _bulk_create(model, rows: list[dict], *, office=None, customer=None) -> list
     return ids
 
 
+def publish_term_sheets() -> dict[str, int]:
+    """Publish the repository's term sheets (``rules/*.toml``); returns name -> version id.
+
+    Through the term sets' own ``publish`` (audited, versioned), so headquarters
+    finds them in the admin; a sheet that does not load is left out, and so is
+    everything when the package runs without its repository.
+    """
+    from .models import RuleViolation
+    from .models.terms import publish
+    from .terms import SheetError, parse_sheet
+
+    published = {}
+    for path in sorted(RULES_DIR.glob("*.toml")) if RULES_DIR.is_dir() else ():
+        try:
+            terms = parse_sheet(path.read_text(encoding="utf-8"), str(path))
+            version = publish(terms, note=f"demo: loaded from rules/{path.name}")
+        except (SheetError, RuleViolation, OSError):
+            continue
+        published[terms.name] = version.id
+    return published
+
+
 def write_plan(plan: Plan) -> None:
     """Write ``plan`` and its audit trail in one transaction, as the user ``demo``."""
     from werkzeug.security import generate_password_hash
@@ -657,9 +688,11 @@ def write_plan(plan: Plan) -> None:
         rows = [{**row, "customer": customers[row["customer"]]} for row in plan.contacts]
         _bulk_create(m.Contact, rows, office=office, customer=customer)
 
+        terms = publish_term_sheets()
         rows = [{**{k: row[k] for k in ("number", "signed_on", "status", "warranty_months",
                                        "value", "notes")},
-                 "customer": customers[row["customer"]]} for row in plan.contracts]
+                 "customer": customers[row["customer"]],
+                 "term_set_version": terms.get(row["terms"])} for row in plan.contracts]
         ids = _bulk_create(m.Contract, rows, office=office, customer=customer)
         contracts = dict(zip((c["number"] for c in plan.contracts), ids))
         contract_customer = {cid: row["customer"] for cid, row in zip(ids, rows)}
