@@ -228,3 +228,23 @@ def test_a_database_with_other_records_is_left_alone(app, world):
     with pytest.raises(demo.DemoRefused, match="not the demo's"):
         demo.seed("development")
     assert (Office.select().count(), AuditEntry.select().count()) == before
+
+
+def _unit_indexes():
+    from backoffice.db import database, is_postgres
+    if is_postgres():
+        sql = "SELECT indexdef FROM pg_indexes WHERE tablename = 'unit' ORDER BY indexname"
+    else:
+        sql = "SELECT sql FROM sqlite_master WHERE tbl_name = 'unit' AND type = 'index' ORDER BY name"
+    return [row[0] for row in database.execute_sql(sql).fetchall()]
+
+
+def test_large_top_ups_rebuild_the_unit_indexes_as_they_were(app, monkeypatch):
+    demo.seed("development", units=300, today=TODAY)
+    indexes = _unit_indexes()
+    assert len(indexes) >= 8
+    monkeypatch.setattr(demo, "REBUILD_INDEXES_FROM", 100)
+    assert demo.add_units(1000, TODAY, chunk=250) == 700
+    assert _unit_indexes() == indexes
+    assert Unit.select().count() == 1000
+    assert Unit.select().where(Unit.status == "in_service").count() > 100  # the index answers

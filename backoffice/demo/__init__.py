@@ -18,6 +18,7 @@ units up to ``units`` (``backoffice demo --units N``), which are added in bulk (
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -288,6 +289,26 @@ def write_plan(plan: Plan) -> None:
         _bulk_create(m.Unit, rows, office=office, customer=customer)
 
 
+#: adding this many units or more rebuilds the unit table's indexes (see add_units)
+REBUILD_INDEXES_FROM = 100_000
+
+
+def _drop_secondary_indexes(model) -> list[str]:
+    """Drop ``model``'s non-unique indexes; returns the statements that create them again."""
+    table = model._meta.table_name
+    if is_postgres():
+        found = database.execute_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = %s AND indexdef NOT LIKE 'CREATE UNIQUE%%'", (table,)).fetchall()
+    else:
+        found = database.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).fetchall()
+    for name, _ in found:
+        database.execute_sql(f'DROP INDEX "{name}"')
+    return [sql for _, sql in found]
+
+
 def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
               progress=None, seed: int = SEED) -> int:
     """Add units in bulk until the demo has ``target``; returns how many were added.
@@ -298,8 +319,16 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
     (:func:`~backoffice.services.warranty.standard_warranty_period` from the
     contract's or else the product's warranty months). It writes no audit rows on purpose:
     the audit trail records what people did, and a million synthetic rows would
-    double the writes and the time while telling nobody anything. Each chunk
-    commits, so an interrupted run keeps its progress and a rerun completes it.
+    double the writes and the time while telling nobody anything. Below
+    :data:`REBUILD_INDEXES_FROM` each chunk commits, so an interrupted run keeps
+    its progress and a rerun completes it.
+
+    From that many units on, everything runs in one
+    transaction that drops the unit table's non-unique indexes first and builds
+    them again at the end (1.5x faster on SQLite: one sort instead of a B-tree
+    insert per row and index). The unique serial index stays, so duplicates are
+    still refused; an interrupted run rolls back whole, indexes included. Other
+    connections wait for the unit table meanwhile (the benchmark database).
     """
     m = _models()
     Unit = m.Unit
@@ -331,9 +360,7 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
               Unit.warranty_by_hand, Unit.status, Unit.notes, Unit.version, Unit.created_at,
               Unit.updated_at]
     periods: dict = {}
-    added, missing = 0, target - have
-    while added < missing:
-        n = min(chunk, missing - added)
+    def generate(n: int, first: int) -> list[tuple]:
         rows = []
         for i in range(n):
             contract_id, customer_id, signed_on, months, choices, customer_sites = (
@@ -344,14 +371,25 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
             period = periods.get((accepted, months))
             if period is None:
                 period = periods[accepted, months] = standard_warranty_period(accepted, months)
-            rows.append((f"{products[pid][0]}-{signed_on:%y}{start + added + i:07d}", pid,
+            rows.append((f"{products[pid][0]}-{signed_on:%y}{first + i:07d}", pid,
                          contract_id, customer_id,
                          rng.choice(customer_sites) if installed and customer_sites else None,
                          installed, accepted, period[0], period[1], False, status, "", 1,
                          now, now))
-        with database.atomic():
-            insert_rows(Unit, fields, rows)
-        added += n
-        if progress:
-            progress(added, missing)
+        return rows
+
+    added, missing = 0, target - have
+    rebuild = missing >= REBUILD_INDEXES_FROM
+    with database.atomic() if rebuild else contextlib.nullcontext():
+        dropped = _drop_secondary_indexes(Unit) if rebuild else []
+        while added < missing:
+            n = min(chunk, missing - added)
+            rows = generate(n, start + added)
+            with database.atomic():
+                insert_rows(Unit, fields, rows)
+            added += n
+            if progress:
+                progress(added, missing)
+        for sql in dropped:
+            database.execute_sql(sql)
     return added
