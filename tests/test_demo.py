@@ -231,15 +231,23 @@ def test_a_database_with_other_records_is_left_alone(app, world):
 
 
 def _unit_indexes():
+    """The unit table's indexes and foreign keys, as the database describes them."""
     from backoffice.db import database, is_postgres
     if is_postgres():
-        sql = "SELECT indexdef FROM pg_indexes WHERE tablename = 'unit' ORDER BY indexname"
+        sql = ("SELECT indexdef FROM pg_indexes WHERE tablename = 'unit' UNION ALL "
+               "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+               "WHERE conrelid = 'unit'::regclass ORDER BY 1")
     else:
-        sql = "SELECT sql FROM sqlite_master WHERE tbl_name = 'unit' AND type = 'index' ORDER BY name"
+        sql = ("SELECT sql FROM sqlite_master WHERE tbl_name = 'unit' AND type = 'index' "
+               "UNION ALL SELECT sql FROM sqlite_master WHERE name = 'unit' ORDER BY 1")
     return [row[0] for row in database.execute_sql(sql).fetchall()]
 
 
 def test_large_top_ups_rebuild_the_unit_indexes_as_they_were(app, monkeypatch):
+    from peewee import IntegrityError
+
+    from backoffice.db import database
+
     demo.seed("development", units=300, today=TODAY)
     indexes = _unit_indexes()
     assert len(indexes) >= 8
@@ -247,4 +255,6 @@ def test_large_top_ups_rebuild_the_unit_indexes_as_they_were(app, monkeypatch):
     assert demo.add_units(1000, TODAY, chunk=250) == 700
     assert _unit_indexes() == indexes
     assert Unit.select().count() == 1000
+    with pytest.raises(IntegrityError), database.atomic():  # the foreign keys are back
+        Unit.update(site=999_999).where(Unit.id == 1).execute()
     assert Unit.select().where(Unit.status == "in_service").count() > 100  # the index answers
