@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import json
 import random
 import time
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from pathlib import Path
 
 from peewee import fn
 
-from ..db import acting_as, current_actor, database, is_postgres
+from ..db import acting_as, database, is_postgres
 from ..models.base import utcnow
 from ..services.warranty import standard_warranty_period
 from .data import INDUSTRIES, KEY_STAFF, OFFICE_CODES, PASSWORDS, great_circle_km
@@ -178,24 +177,14 @@ def _bulk_create(model, rows: list[dict], *, office=None, customer=None) -> list
     ids = [i for (i,) in model.select(pk).where(pk > before).order_by(pk).tuples()]
     if len(ids) != len(rows):
         raise DemoRefused(f"someone else wrote to {model._meta.table_name} during the seed")
-    actor = current_actor()
-    now = utcnow()
     entries = []
     for row_id, row in zip(ids, rows, strict=True):
         instance = model(**row)
         instance.__data__[pk.name] = row_id
-        changes = {k: [None, v] for k, v in instance._values().items()
-                   if v is not None and k != pk.name}
-        for key in model.audit_redacted:
-            if key in changes:
-                changes[key] = [None, "***"]
-        entries.append({
-            "at": now, "actor": actor.name, "actor_staff": actor.staff_id,
-            "table": model._meta.table_name, "row_id": row_id, "action": "create",
-            "summary": str(instance)[:200],
-            "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
-            "office": office(row_id, row) if office else None,
-            "customer": customer(row_id, row) if customer else None})
+        entries.append(instance.audit_row(
+            "create", instance.creation_changes(),
+            office=office(row_id, row) if office else None,
+            customer=customer(row_id, row) if customer else None))
     insert_rows(m.AuditEntry, *_db_rows(m.AuditEntry, entries))
     return ids
 

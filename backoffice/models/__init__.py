@@ -11,7 +11,26 @@ from .terms import TermSet, TermSetVersion
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
           Unit, AuditEntry, LoginAttempt]
 
-__all__ = ["MODELS", "AuditEntry", "AuditedModel", "BaseModel", "ConcurrentEditError",
-           "Contact", "Contract", "ContractStatus", "Customer", "LoginAttempt", "Office",
-           "Product", "ROLE_LABELS", "Role", "RuleViolation", "Site", "Staff", "TermSet",
-           "TermSetVersion", "Unit", "UnitStatus"]
+__all__ = [
+          "MODELS",
+          "ROLE_LABELS",
+          "AuditEntry",
+          "AuditedModel",
+          "BaseModel",
+          "ConcurrentEditError",
+          "Contact",
+          "Contract",
+          "ContractStatus",
+          "Customer",
+          "LoginAttempt",
+          "Office",
+          "Product",
+          "Role",
+          "RuleViolation",
+          "Site",
+          "Staff",
+          "TermSet",
+          "TermSetVersion",
+          "Unit",
+          "UnitStatus",
+]

@@ -114,9 +114,7 @@ class AuditedModel(BaseModel):
             if self.get_id() is None or force_insert:
                 self.version = self.version or 1
                 result = super().save(force_insert=force_insert)
-                changes = {k: [None, v] for k, v in self._values().items()
-                           if v is not None and k != self._meta.primary_key.name}
-                self._audit("create", changes)
+                self._audit("create", self.creation_changes())
                 return result
             return self._update_checked()
 
@@ -154,23 +152,38 @@ class AuditedModel(BaseModel):
             self._audit("delete", values)
             return super().delete_instance(recursive=recursive, delete_nullable=delete_nullable)
 
-    def _audit(self, action: str, changes: dict) -> None:
-        from .audit import AuditEntry  # the audit table is itself not audited
+    def creation_changes(self) -> dict:
+        """The audit changes of a new row: every field that has a value."""
+        pk = self._meta.primary_key.name
+        return {k: [None, v] for k, v in self._values().items() if v is not None and k != pk}
+
+    def audit_row(self, action: str, changes: dict, *, office=None, customer=None) -> dict:
+        """The audit entry for ``action`` on this row, as a dict ready to insert.
+
+        ``office`` and ``customer`` default to the row's own (bulk writers that
+        already know them pass them, to save a query per row).
+        """
+        changes = dict(changes)
         for key in self.audit_redacted:
             if key in changes:
                 changes[key] = ["***" if v is not None else None for v in changes[key]]
         actor = current_actor()
-        AuditEntry.create(
-            actor=actor.name,
-            actor_staff=actor.staff_id,
-            table=self._meta.table_name,
-            row_id=self.get_id(),
-            action=action,
-            summary=str(self)[:200],
-            changes=json.dumps(changes, ensure_ascii=False, sort_keys=True),
-            office=self.office_id_for_audit(),
-            customer=self.customer_id_for_audit(),
-        )
+        return {
+            "at": utcnow(),
+            "actor": actor.name,
+            "actor_staff": actor.staff_id,
+            "table": self._meta.table_name,
+            "row_id": self.get_id(),
+            "action": action,
+            "summary": str(self)[:200],
+            "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True),
+            "office": self.office_id_for_audit() if office is None else office,
+            "customer": self.customer_id_for_audit() if customer is None else customer,
+        }
+
+    def _audit(self, action: str, changes: dict) -> None:
+        from .audit import AuditEntry  # the audit table is itself not audited
+        AuditEntry.insert(self.audit_row(action, changes)).execute()
 
 
 def fk_id(instance: Model, name: str):
