@@ -19,6 +19,9 @@ from backoffice import create_app
 from backoffice.db import database
 from backoffice.models import Staff
 
+# the integrators' helper: the ``register_plugin`` fixture, available to every test
+pytest_plugins = ["backoffice.testing"]
+
 # Hashing cost is not under test here; scrypt would make each fixture user cost ~80 ms.
 Staff.password_method = "pbkdf2:sha256:1000"
 
