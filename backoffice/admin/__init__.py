@@ -10,12 +10,14 @@ import importlib
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from ..i18n import _l
+
 ADMIN_MODULES = ["org", "customers", "products", "audit", "warranty", "rules"]
 
 
 def init_app(app):
-    from .base import HomeView
-    admin = Admin(app, name="Service back-office", url="/admin", index_view=HomeView(),
+    from .home import DashboardView
+    admin = Admin(app, name=_l("Service back-office"), url="/admin", index_view=DashboardView(),
                   theme=Bootstrap4Theme(swatch="cerulean"))
     for name in ADMIN_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
