@@ -208,3 +208,18 @@ def test_a_plugin_with_its_deadline_shows_in_the_preview(client, auth, world):
         body = text(client.get("/admin/rules/preview/", query_string={
             "distance_km": "10", "received": "2026-11-26T09:00", "contract": "K-CAN-1"}))
     assert "fast: immediately" in body and "2026-11-26T09:00:00+08:00" in body
+
+
+def test_stored_charter_stands_for_the_built_in_terms(client, auth, world):
+    """Once rules/charter.toml is published, the index shows one charter row, and the
+    contracts on the standard terms (pinned to none) count under it."""
+    auth.login("hq")
+    body = text(client.get("/admin/rules/terms/"))
+    assert body.count('class="standard"') == 1
+    publish(parse_sheet((ROOT / "rules" / "charter.toml").read_text(), "charter.toml"))
+    body = text(client.get("/admin/rules/terms/"))
+    assert 'class="standard"' not in body
+    row = body[body.index('class="term-set"'):]
+    row = row[:row.index("</tr>")]
+    assert "built-in" in row
+    assert "<td>2</td>" in row  # both contracts of the world are on the standard terms
