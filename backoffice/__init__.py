@@ -37,6 +37,11 @@ def create_app(config=None, *, instance_path: str | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
 
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
     from . import admin, auth, cli, db, i18n, plugins, security
     db.init_app(app)
     plugins.init_app(app)

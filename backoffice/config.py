@@ -43,6 +43,8 @@ SETTINGS: dict[str, Setting] = {
     "plugins_dir": Setting(str, "plugins", "directory of rule plugins loaded by path"),
     "plugins_allow": Setting(list, [], "if not empty, only these plugins are loaded"),
     "plugins_block": Setting(list, [], "plugins never loaded"),
+    "trusted_proxies": Setting(int, 0, "reverse proxies in front of the app whose "
+                               "X-Forwarded-* headers are believed (0: none)"),
     "road_factor": Setting(float, 1.3, "great-circle km x factor = road km, when unknown"),
     "login_max_failures": Setting(int, 5, "failed logins before an account/address is locked"),
     "login_lockout_minutes": Setting(int, 15, "how long the lock lasts"),
@@ -117,6 +119,9 @@ def _check(values: dict[str, Any]) -> None:
                           f"got {url!r}")
     if values["env"] == "production" and len(values["secret_key"]) < 16:
         raise ConfigError("config: secret_key must be set (16+ characters) in production")
+    if not 0 <= values["trusted_proxies"] <= 5:
+        raise ConfigError(f"config: trusted_proxies must be between 0 and 5, "
+                          f"got {values['trusted_proxies']}")
     for key in ("login_max_failures", "login_lockout_minutes", "page_size", "export_max_rows"):
         if values[key] < 1:
             raise ConfigError(f"config: {key} must be at least 1, got {values[key]}")

@@ -231,3 +231,23 @@ def test_configured_limit_applies(make_app, world):
     response = c.post("/login", data={"username": "admin", "password": PASSWORD,
                                       "csrf_token": token})
     assert response.status_code == 429
+
+
+def test_throttle_counts_the_client_behind_a_trusted_proxy(make_app, db_url):
+    """With trusted_proxies = 1 the address comes from X-Forwarded-For, so one client's
+    failures do not lock out another client behind the same proxy."""
+    from backoffice.models import LoginAttempt
+    from tests.conftest import AuthActions, _fresh_database
+
+    app = make_app(trusted_proxies=1, login_max_failures=2)
+    _fresh_database(db_url)
+    with app.app_context():
+        from tests.factories import make_world
+        make_world()
+    client = app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.7"
+    for _ in range(2):
+        AuthActions(client).login("nobody", "wrong-password")
+    with app.app_context():
+        addresses = {a.remote_addr for a in LoginAttempt.select()}
+    assert addresses == {"203.0.113.7"}
