@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .config import ConfigError
+from .i18n import _
 
 
 def _create_app():
@@ -32,7 +33,7 @@ def cli():
 
 def fail(message: str, code: int = 2):
     """Print one line and stop with ``code``."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(_("error: %(message)s", message=message), err=True)
     sys.exit(code)
 
 
@@ -48,8 +49,8 @@ def db_group():
 def db_upgrade():
     from . import migrate
     applied = migrate.upgrade()
-    click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied)
-                                                          if applied else ""))
+    click.echo(_("applied %(count)d migration(s)", count=len(applied))
+               + (": " + ", ".join(applied) if applied else ""))
 
 
 @db_group.command("status", help="Show applied and pending migrations.")
@@ -58,10 +59,11 @@ def db_status():
     from . import migrate
     applied, pending = migrate.status()
     for name in applied:
-        click.echo(f"applied  {name}")
+        click.echo(_("applied  %(name)s", name=name))
     for name in pending:
-        click.echo(f"pending  {name}")
-    click.echo(f"{len(applied)} applied, {len(pending)} pending")
+        click.echo(_("pending  %(name)s", name=name))
+    click.echo(_("%(applied)d applied, %(pending)d pending", applied=len(applied),
+                 pending=len(pending)))
 
 
 @db_group.command("makemigration", help="Write a migration for model changes (developers).")
@@ -70,7 +72,7 @@ def db_status():
 def db_makemigration(name):
     from . import migrate
     path = migrate.make(name)
-    click.echo(f"wrote {path}" if path else "no changes")
+    click.echo(_("wrote %(path)s", path=path) if path else _("no changes"))
 
 
 def init_app(app):
@@ -97,7 +99,7 @@ def main(argv=None):
         with acting_as(f"cli:{getpass.getuser()}", fallback=True):
             return cli.main(args=argv, prog_name="backoffice", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        click.echo(_("aborted"), err=True)
         sys.exit(1)
     except click.ClickException as exc:
         exc.show()

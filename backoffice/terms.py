@@ -35,6 +35,8 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import _
+
 
 class SheetError(ValueError):
     """A term sheet is invalid; the message names the key and the problem."""
@@ -114,8 +116,11 @@ REQUIRED = ("name", "reply.hours", "arrival.bands", "replacement.earliest_days",
 
 def _number(value, key: str, kind: type, where: str):
     if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
-        raise SheetError(f"{where}: {key} must be {'a number' if kind is float else 'an integer'}"
-                         f", got {value!r}")
+        if kind is float:
+            raise SheetError(_("%(where)s: %(key)s must be a number, got %(value)s",
+                               where=where, key=key, value=repr(value)))
+        raise SheetError(_("%(where)s: %(key)s must be an integer, got %(value)s",
+                           where=where, key=key, value=repr(value)))
     return float(value) if kind is float else value
 
 
@@ -123,16 +128,19 @@ def _check_shape(data: dict, schema: dict, where: str, prefix: str = "") -> None
     for key, value in data.items():
         path = prefix + key
         if key not in schema:
-            raise SheetError(f"{where}: unknown key {path!r}")
+            raise SheetError(_("%(where)s: unknown key %(key)s", where=where, key=repr(path)))
         expected = schema[key]
         if isinstance(expected, dict):
             if not isinstance(value, dict):
-                raise SheetError(f"{where}: {path} must be a table")
+                raise SheetError(_("%(where)s: %(path)s must be a table", where=where,
+                                   path=path))
             _check_shape(value, expected, where, path + ".")
         elif expected in (int, float):
             _number(value, path, expected, where)
         elif not isinstance(value, expected):
-            raise SheetError(f"{where}: {path} must be {expected.__name__}, got {value!r}")
+            raise SheetError(_("%(where)s: %(path)s must be %(type)s, got %(value)s",
+                               where=where, path=path, type=expected.__name__,
+                               value=repr(value)))
 
 
 def _get(data: dict, path: str, default=None):
@@ -148,7 +156,8 @@ def parse_sheet(text: str, where: str = "sheet", version: int = 1) -> Terms:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SheetError(f"{where}: not valid TOML ({exc})") from None
+        raise SheetError(_("%(where)s: not valid TOML (%(error)s)", where=where,
+                           error=str(exc))) from None
     return terms_from_dict(data, where, version)
 
 
@@ -156,25 +165,30 @@ def terms_from_dict(data: dict, where: str = "sheet", version: int = 1) -> Terms
     _check_shape(data, SCHEMA, where)
     for path in REQUIRED:
         if _get(data, path) is None:
-            raise SheetError(f"{where}: {path} is required")
+            raise SheetError(_("%(where)s: %(path)s is required", where=where, path=path))
     name = data["name"].strip()
     if not name or not name.replace("-", "").replace("_", "").isalnum():
-        raise SheetError(f"{where}: name must be letters, digits, - or _, got {name!r}")
+        raise SheetError(_("%(where)s: name must be letters, digits, - or _, got %(name)s",
+                           where=where, name=repr(name)))
     reply = _number(data["reply"]["hours"], "reply.hours", float, where)
     if not 0 < reply <= 720:
-        raise SheetError(f"{where}: reply.hours must be above 0 and at most 720, got {reply:g}")
+        raise SheetError(_("%(where)s: reply.hours must be above 0 and at most 720, "
+                           "got %(hours)s", where=where, hours=f"{reply:g}"))
     bands = _bands(data["arrival"]["bands"], where)
     earliest = data["replacement"]["earliest_days"]
     latest = data["replacement"]["latest_days"]
     if not 0 <= earliest <= latest <= 365:
-        raise SheetError(f"{where}: replacement needs 0 <= earliest_days <= latest_days <= 365, "
-                         f"got {earliest}..{latest}")
+        raise SheetError(_("%(where)s: replacement needs 0 <= earliest_days <= latest_days "
+                           "<= 365, got %(earliest)s..%(latest)s", where=where,
+                           earliest=earliest, latest=latest))
     months = _get(data, "warranty.months")
     if months is not None and not 0 <= months <= 600:
-        raise SheetError(f"{where}: warranty.months must be between 0 and 600, got {months}")
+        raise SheetError(_("%(where)s: warranty.months must be between 0 and 600, "
+                           "got %(months)s", where=where, months=months))
     visits = _get(data, "visits.per_year", 1)
     if not 1 <= visits <= 52:
-        raise SheetError(f"{where}: visits.per_year must be between 1 and 52, got {visits}")
+        raise SheetError(_("%(where)s: visits.per_year must be between 1 and 52, "
+                           "got %(visits)s", where=where, visits=visits))
     return Terms(name=name, version=version, title=data.get("title", "").strip() or name,
                  reply_hours=reply, bands=bands, replacement_earliest_days=earliest,
                  replacement_latest_days=latest, warranty_months=months,
@@ -183,32 +197,37 @@ def terms_from_dict(data: dict, where: str = "sheet", version: int = 1) -> Terms
 
 def _bands(raw: list, where: str) -> tuple[Band, ...]:
     if not raw:
-        raise SheetError(f"{where}: arrival.bands needs at least one band")
+        raise SheetError(_("%(where)s: arrival.bands needs at least one band", where=where))
     bands, previous = [], 0.0
     for index, item in enumerate(raw):
         key = f"arrival.bands[{index}]"
         if not isinstance(item, dict):
-            raise SheetError(f"{where}: {key} must be a table like {{max_km = 100, hours = 6}}")
+            raise SheetError(_("%(where)s: %(key)s must be a table like "
+                               "{max_km = 100, hours = 6}", where=where, key=key))
         unknown = set(item) - {"max_km", "hours"}
         if unknown:
-            raise SheetError(f"{where}: unknown key {key}.{min(unknown)}")
+            raise SheetError(_("%(where)s: unknown key %(key)s", where=where,
+                               key=f"{key}.{min(unknown)}"))
         if "hours" not in item:
-            raise SheetError(f"{where}: {key}.hours is required")
+            raise SheetError(_("%(where)s: %(path)s is required", where=where,
+                               path=f"{key}.hours"))
         hours = _number(item["hours"], f"{key}.hours", float, where)
         if not 0 < hours <= 720:
-            raise SheetError(f"{where}: {key}.hours must be above 0 and at most 720")
+            raise SheetError(_("%(where)s: %(path)s must be above 0 and at most 720",
+                               where=where, path=f"{key}.hours"))
         last = index == len(raw) - 1
         max_km = item.get("max_km")
         if last and max_km is not None:
-            raise SheetError(f"{where}: {key} is the last band and must have no max_km "
-                             "(it covers every farther distance)")
+            raise SheetError(_("%(where)s: %(key)s is the last band and must have no max_km "
+                               "(it covers every farther distance)", where=where, key=key))
         if not last:
             if max_km is None:
-                raise SheetError(f"{where}: {key}.max_km is required (only the last band "
-                                 "is open-ended)")
+                raise SheetError(_("%(where)s: %(path)s is required (only the last band "
+                                   "is open-ended)", where=where, path=f"{key}.max_km"))
             max_km = _number(max_km, f"{key}.max_km", float, where)
             if max_km <= previous:
-                raise SheetError(f"{where}: {key}.max_km must be above {previous:g}")
+                raise SheetError(_("%(where)s: %(path)s must be above %(previous)s",
+                                   where=where, path=f"{key}.max_km", previous=f"{previous:g}"))
             previous = max_km
         bands.append(Band(max_km, hours))
     return tuple(bands)

@@ -10,19 +10,40 @@ from markupsafe import Markup, escape
 
 from ..i18n import _l
 from ..models import AuditEntry
-from .base import ScopedModelView
+from .base import TABLE_LABELS, ScopedModelView, yes_no
 
 ACTION_CHOICES = [("create", _l("Created")), ("update", _l("Changed")), ("delete", _l("Deleted"))]
 
 
+def _screen_of(view, table: str):
+    """The admin screen of ``table`` (its labels and value choices), or None."""
+    for other in getattr(view.admin, "_views", ()):
+        model = getattr(other, "model", None)
+        if model is not None and model._meta.table_name == table:
+            return other
+    return None
+
+
 def _changes(view, context, model, name):
+    screen = _screen_of(view, model.table)
+    labels = (getattr(screen, "column_labels", None) or {}) if screen else {}
+    choices = (getattr(screen, "_column_choices_map", None) or {}) if screen else {}
+
+    def show(field, value):
+        if isinstance(value, str) and value in choices.get(field, {}):
+            return str(choices[field][value])  # a status or role: its label
+        return _show(value)
+
     rows = "".join(
-        f"<tr><td>{escape(field)}</td><td>{escape(_show(old))}</td><td>{escape(_show(new))}</td>"
-        "</tr>" for field, (old, new) in sorted(model.change_dict.items()))
+        f"<tr><td>{escape(str(labels.get(field, field)))}</td>"
+        f"<td>{escape(show(field, old))}</td><td>{escape(show(field, new))}</td></tr>"
+        for field, (old, new) in sorted(model.change_dict.items()))
     return Markup(f'<table class="table table-sm mb-0">{rows}</table>')
 
 
 def _show(value):
+    if isinstance(value, bool):
+        return yes_no(value)
     return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
@@ -41,7 +62,7 @@ class AuditView(ScopedModelView):
                      "table": _l("Table"), "row_id": _l("Row"), "summary": _l("Record"),
                      "changes": _l("Changes"), "office": _l("Office id"),
                      "customer": _l("Customer id")}
-    column_choices = {"action": ACTION_CHOICES}
+    column_choices = {"action": ACTION_CHOICES, "table": list(TABLE_LABELS.items())}
     column_formatters_detail = {"changes": _changes}
     column_searchable_list = ("actor",)
     search_placeholder_text = _l("Who (login name)")

@@ -34,7 +34,9 @@ from flask_admin import AdminIndexView, BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.model import typefmt
 from flask_login import current_user
+from markupsafe import Markup, escape
 from peewee import OP, Expression, ForeignKeyField, IntegrityError
 from wtforms import HiddenField
 from wtfpeewee.fields import SelectQueryField
@@ -46,6 +48,11 @@ from ..scoping import can_see, scoped
 
 #: columns every audited table has; never edited through a form
 BOOKKEEPING = ("version", "created_at", "updated_at")
+#: each table's name for people (audit trail, "still used by" messages); raw name otherwise
+TABLE_LABELS = {"office": _l("Office"), "staff": _l("Staff"), "customer": _l("Customer"),
+                "site": _l("Site"), "contact": _l("Contact"), "contract": _l("Contract"),
+                "product": _l("Product"), "unit": _l("Unit"), "term_set": _l("Term set"),
+                "term_set_version": _l("Term set version")}
 #: first characters that make a spreadsheet cell a formula (formula injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -55,6 +62,26 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def table_label(table: str) -> str:
+    label = TABLE_LABELS.get(table)
+    return str(label) if label is not None else table
+
+
+def yes_no(value) -> str:
+    return str(_l("Yes") if value else _l("No"))
+
+
+def _bool_list_formatter(view, value, name):
+    """Flask-Admin's check/minus icon, with a translated tooltip (not "active: true")."""
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    title = f"{view.get_column_name(name)}: {yes_no(value)}"
+    return Markup(f'<span class="fa {icon}" title="{escape(title)}"></span>')
+
+
+def _bool_detail_formatter(view, value, name):
+    return yes_no(value)
 
 
 def parse_id(value):
@@ -135,6 +162,11 @@ class ScopedModelView(AccessMixin, ModelView):
     column_display_pk = False
     column_export_exclude_list = ("version",)
     details_modal = False
+    # booleans read 是/否 (list: an icon with that tooltip); exports keep True/False
+    column_type_formatters: ClassVar[dict] = {
+        **typefmt.BASE_FORMATTERS, bool: _bool_list_formatter}
+    column_type_formatters_detail: ClassVar[dict] = {
+        **typefmt.DETAIL_FORMATTERS, bool: _bool_detail_formatter}
 
     #: the count stops here; above it the list says "10,000+"
     count_cap = 10_000
@@ -444,5 +476,5 @@ def delete_with_parts(instance):
         elif dependents.exists():
             raise RuleViolation(_("%(row)s is still used by %(n)d %(table)s record(s); "
                                   "remove or move those first.", row=str(instance),
-                                  n=dependents.count(), table=related._meta.table_name))
+                                  n=dependents.count(), table=table_label(related._meta.table_name)))
     instance.delete_instance()

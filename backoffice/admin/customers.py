@@ -34,7 +34,7 @@ class InOfficeCode(FilterEqual):
         return query.where(self.column.in_(ids))
 
 
-PART_LABELS = {"customer": _l("Customer"), "name": _l("Name"), "notes": _l("Notes"),
+PART_LABELS = {"id": _l("ID"), "customer": _l("Customer"), "name": _l("Name"), "notes": _l("Notes"),
                "version": _l("Version"), "created_at": _l("Created"), "updated_at": _l("Updated")}
 
 
@@ -57,6 +57,10 @@ class CustomerView(ScopedModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
             kwargs["file"] = customer_file(kwargs["model"])
+            from .products import UNIT_STATUS_CHOICES
+            # the status columns of the file's tables show their labels, not stored values
+            kwargs["value_labels"] = {"contract": {"status": dict(CONTRACT_STATUS_CHOICES)},
+                                      "unit": {"status": dict(UNIT_STATUS_CHOICES)}}
         return super().render(template, **kwargs)
 
 
@@ -87,7 +91,8 @@ class SiteView(ScopedModelView):
     column_default_sort = "name"
     form_columns = ("customer", "name", "address", "city", "province", "latitude", "longitude",
                     "road_distance_km")
-    form_ajax_refs = {"customer": {"fields": ("code", "name"), "order_by": Customer.code}}
+    form_ajax_refs = {"customer": {"fields": ("code", "name"), "order_by": Customer.code,
+                                   "placeholder": _l("Customer code or name")}}
     list_narrow_args = {"customer": "customer"}
 
 
@@ -101,7 +106,8 @@ class ContactView(ScopedModelView):
     column_sortable_list = ("name",)
     column_default_sort = "name"
     form_columns = ("customer", "name", "title", "phone", "email", "notes")
-    form_ajax_refs = {"customer": {"fields": ("code", "name"), "order_by": Customer.code}}
+    form_ajax_refs = {"customer": {"fields": ("code", "name"), "order_by": Customer.code,
+                                   "placeholder": _l("Customer code or name")}}
     list_narrow_args = {"customer": "customer"}
 
 
@@ -110,7 +116,8 @@ class ContractView(ScopedModelView):
                    "warranty_months")
     column_labels = {**PART_LABELS, "number": _l("Contract number"), "signed_on": _l("Signed on"),
                      "value": _l("Value"), "currency": _l("Currency"), "status": _l("Status"),
-                     "warranty_months": _l("Warranty (months)")}
+                     "warranty_months": _l("Warranty (months)"),
+                     "term_set_version": _l("Term set version"), "plugins": _l("Plugins")}
     column_choices = {"status": CONTRACT_STATUS_CHOICES}
     column_searchable_list = ("number",)
     column_search_prefix = ("number",)
@@ -124,7 +131,8 @@ class ContractView(ScopedModelView):
                     "warranty_months", "notes")
     form_overrides = {"status": SelectField}
     form_args = {"status": {"choices": CONTRACT_STATUS_CHOICES}}
-    form_ajax_refs = {"customer": {"fields": ("code", "name"), "order_by": Customer.code}}
+    form_ajax_refs = {"customer": {"fields": ("code", "name"), "order_by": Customer.code,
+                                   "placeholder": _l("Customer code or name")}}
     list_narrow_args = {"customer": "customer"}
 
 

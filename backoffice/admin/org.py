@@ -45,7 +45,7 @@ class StaffView(ScopedModelView):
                      "email": _l("E-mail"), "language": _l("Language"), "active": _l("Active"),
                      "password": _l("New password"), "version": _l("Version"),
                      "created_at": _l("Created"), "updated_at": _l("Updated")}
-    column_choices = {"role": ROLE_CHOICES}
+    column_choices = {"role": ROLE_CHOICES, "language": LANGUAGE_CHOICES}
     column_searchable_list = ("name", "username")
     search_placeholder_text = _l("Name or login name")
     column_filters = (FilterEqual(Staff.role, _l("Role"), options=ROLE_CHOICES), "active")

@@ -79,8 +79,10 @@ class UnitView(ScopedModelView):
     form_args = {"status": {"choices": UNIT_STATUS_CHOICES},
                  "warranty_start": {"description": _l(
                      "Filled from the contract and acceptance unless set by hand.")}}
-    form_ajax_refs = {"contract": {"fields": ("number",), "order_by": Contract.number},
-                      "site": {"fields": ("name", "city")}}
+    form_ajax_refs = {"contract": {"fields": ("number",), "order_by": Contract.number,
+                                   "placeholder": _l("Contract number")},
+                      "site": {"fields": ("name", "city"),
+                               "placeholder": _l("Site name or city")}}
     list_narrow_args = {"customer": "customer", "contract": "contract"}
 
 

@@ -19,6 +19,7 @@ from ..models import Customer, Product, Unit
 from ..scoping import scoped
 from ..services.warranty import warranty_status
 from .base import SecureView
+from .products import UNIT_STATUS_CHOICES
 
 #: the service's reasons, listed so the catalogue can translate them
 REASONS = {
@@ -53,6 +54,7 @@ class WarrantyView(SecureView):
                 result = {
                     "unit": unit, "status": status,
                     "reason": REASONS.get(status.reason, status.reason),
+                    "status_label": dict(UNIT_STATUS_CHOICES).get(unit.status, unit.status),
                     "customer": Customer.get_by_id(unit.customer_id),
                     "product": Product.get_by_id(unit.product_id),
                 }

@@ -6,9 +6,15 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-ROLE_LABELS = {"admin": "administrator", "hq": "headquarters",
-               "office_manager": "office manager", "engineer": "engineer",
-               "viewer": "viewer"}
+from ..i18n import _, _l
+
+ROLE_LABELS = {"admin": _l("administrator"), "hq": _l("headquarters"),
+               "office_manager": _l("office manager"), "engineer": _l("engineer"),
+               "viewer": _l("viewer")}
+#: the tables counted after a seed, as the output names them
+TABLE_NAMES = {"office": _l("office"), "staff": _l("staff"), "customer": _l("customer"),
+               "site": _l("site"), "contact": _l("contact"), "contract": _l("contract"),
+               "product": _l("product"), "unit": _l("unit"), "audit_entry": _l("audit entry")}
 
 
 def _fail(message: str):
@@ -17,19 +23,20 @@ def _fail(message: str):
 
 
 def _echo_counts(counts: dict) -> None:
-    click.echo("  " + ", ".join(f"{table.replace('_', ' ')} {n:,}"
+    click.echo("  " + ", ".join(f"{TABLE_NAMES.get(table, table.replace('_', ' '))} {n:,}"
                                 for table, n in counts.items()))
 
 
 def _echo_accounts(accounts) -> None:
-    click.echo("demo accounts (one per role; every staff member has their role's password):")
+    click.echo(_("demo accounts (one per role; every staff member has their role's password):"))
     for role, login, password in accounts:
-        click.echo(f"  {ROLE_LABELS.get(role, role):<16} {login:<14} {password}")
+        click.echo(f"  {ROLE_LABELS.get(role, role)!s:<16} {login:<14} {password}")
 
 
 def _progress(done: int, total: int) -> None:
     if done == total or done % 100_000 < 2000:
-        click.echo(f"  units added: {done:,} / {total:,}", err=True)
+        click.echo(_("  units added: %(done)s / %(total)s", done=f"{done:,}",
+                     total=f"{total:,}"), err=True)
 
 
 def run_seed(units: int | None):
@@ -40,14 +47,14 @@ def run_seed(units: int | None):
     except demo.DemoRefused as exc:
         _fail(str(exc))
     if result.created:
-        click.echo(f"demo data written in {result.seconds:.1f} s"
-                   + (f" (of which {result.units_added:,} units in bulk)"
+        click.echo(_("demo data written in %(seconds)s s", seconds=f"{result.seconds:.1f}")
+                   + (_(" (of which %(units)s units in bulk)", units=f"{result.units_added:,}")
                       if result.units_added else ""))
     elif result.units_added:
-        click.echo(f"demo present; {result.units_added:,} units added in bulk "
-                   f"in {result.seconds:.1f} s")
+        click.echo(_("demo present; %(units)s units added in bulk in %(seconds)s s",
+                     units=f"{result.units_added:,}", seconds=f"{result.seconds:.1f}"))
     else:
-        click.echo("demo data already present: nothing written")
+        click.echo(_("demo data already present: nothing written"))
     _echo_counts(result.counts)
     return result
 
@@ -76,17 +83,18 @@ def up(host, port, no_serve):
 
     app = current_app._get_current_object()
     applied = migrate.upgrade()
-    click.echo(f"database: {len(applied)} migration(s) applied")
+    click.echo(_("database: %(count)d migration(s) applied", count=len(applied)))
     production = app.config["ENV"] == "production"
     if production:
-        click.echo("env = production: no demo data (create accounts with the users command)")
+        click.echo(_("env = production: no demo data (create accounts with the users "
+                     "command)"))
     elif demo_data.is_empty():
         run_seed(None)
     if not production and demo_data.is_seeded():
         _echo_accounts(demo_data.accounts())
     if not database.is_closed():
         database.close()
-    click.echo(f"back-office: http://{host}:{port}/  (Ctrl+C stops it)")
+    click.echo(_("back-office: %(url)s  (Ctrl+C stops it)", url=f"http://{host}:{port}/"))
     if no_serve:
         return
     # Flask's app.run() does nothing under a Flask CLI command; serve with werkzeug directly.

@@ -12,6 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..cli import fail
+from ..i18n import _
 
 
 def _engine():
@@ -39,11 +40,12 @@ def plugins_list(as_json):
     for row in rows:
         version = f" {row['version']}" if row["version"] else ""
         click.echo(f"{row['name']}{version}  [{row['source']}: {row['location']}]")
-        click.echo(f"    hooks: {', '.join(row['hooks']) or '-'}")
+        click.echo(_("    hooks: %(hooks)s", hooks=", ".join(row["hooks"]) or "-"))
         if row["source"] != "default":
-            click.echo(f"    contracts: {', '.join(row['contracts']) or '-'}")
+            click.echo(_("    contracts: %(contracts)s",
+                         contracts=", ".join(row["contracts"]) or "-"))
         if row["failures"]:
-            click.echo(f"    failures: {row['failures']}")
+            click.echo(_("    failures: %(failures)s", failures=row["failures"]))
 
 
 @plugins_group.command("check", help="Load every plugin, check every contract's plugin "
@@ -54,22 +56,22 @@ def plugins_check():
     from ..plugins import check_contract_plugins
     problems = []
     for contract in Contract.select().order_by(Contract.number):
-        problems += [f"contract {contract.number}: {p}"
+        problems += [_("contract %(number)s: %(problem)s", number=contract.number, problem=p)
                      for p in check_contract_plugins(contract.plugins)]
         if contract.term_set_version_id is not None:
             version = TermSetVersion.get_or_none(TermSetVersion.id == contract.term_set_version_id)
             try:
                 version.terms()
             except (AttributeError, ValueError) as exc:
-                problems.append(f"contract {contract.number}: pinned term set is unusable "
-                                f"({exc})")
+                problems.append(_("contract %(number)s: pinned term set is unusable "
+                                  "(%(error)s)", number=contract.number, error=str(exc)))
     for line in problems:
         click.echo(line, err=True)
     if problems:
         raise SystemExit(1)
     engine = _engine()
-    click.echo(f"ok: {len(engine.plugins)} plugin(s) loaded, "
-               f"{Contract.select().count()} contract(s) checked")
+    click.echo(_("ok: %(plugins)d plugin(s) loaded, %(contracts)d contract(s) checked",
+                 plugins=len(engine.plugins), contracts=Contract.select().count()))
 
 
 # -- terms -----------------------------------------------------------------------
@@ -94,7 +96,8 @@ def terms_load(file, note, actor):
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read ({exc.__class__.__name__}: {exc})")
+        fail(_("%(file)s: cannot read (%(error)s)", file=str(file),
+               error=f"{exc.__class__.__name__}: {exc}"))
     try:
         terms = parse_sheet(text, str(file))
     except SheetError as exc:
@@ -104,7 +107,8 @@ def terms_load(file, note, actor):
             version = publish(terms, note or f"loaded from {file.name}")
         except RuleViolation as exc:
             fail(f"{file}: {exc}")
-    click.echo(f"stored {version} (published by {version.published_by})")
+    click.echo(_("stored %(version)s (published by %(actor)s)", version=str(version),
+                 actor=version.published_by))
 
 
 @terms_group.command("list", help="Term sets, their versions and the contracts pinned to each.")
@@ -113,23 +117,25 @@ def terms_list():
     from ..models import Contract, TermSetVersion
     from ..terms import STANDARD
     unpinned = Contract.select().where(Contract.term_set_version.is_null()).count()
-    click.echo(f"{STANDARD.label} (built-in standard terms): {unpinned} contract(s)")
+    click.echo(_("%(label)s (built-in standard terms): %(count)d contract(s)",
+                 label=STANDARD.label, count=unpinned))
     for version in TermSetVersion.select().order_by(TermSetVersion.term_set,
                                                     TermSetVersion.number):
         pinned = Contract.select().where(Contract.term_set_version == version).count()
-        click.echo(f"{version}  {version.created_at:%Y-%m-%d %H:%M} UTC by "
-                   f"{version.published_by or '-'}: {pinned} contract(s)")
+        click.echo(_("%(version)s  %(at)s UTC by %(actor)s: %(count)d contract(s)",
+                     version=str(version), at=f"{version.created_at:%Y-%m-%d %H:%M}",
+                     actor=version.published_by or "-", count=pinned))
 
 
 def _version(name: str, number: int):
     from ..models import TermSet, TermSetVersion
     term_set = TermSet.get_or_none(TermSet.name == name)
     if term_set is None:
-        fail(f"no term set named {name!r}")
+        fail(_("no term set named %(name)s", name=repr(name)))
     version = TermSetVersion.get_or_none((TermSetVersion.term_set == term_set)
                                          & (TermSetVersion.number == number))
     if version is None:
-        fail(f"term set {name} has no version {number}")
+        fail(_("term set %(name)s has no version %(number)d", name=name, number=number))
     return version
 
 
@@ -151,11 +157,11 @@ def terms_diff(set_name, v1, v2, as_json):
     for change in changes:
         click.echo(f"{change.key}: {_show(change.old)} -> {_show(change.new)}")
     if not changes:
-        click.echo("(no differences)")
+        click.echo(_("(no differences)"))
 
 
 def _show(value) -> str:
-    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+    return _("(none)") if value is None else json.dumps(value, ensure_ascii=False)
 
 
 @terms_group.command("preview", help="The deadlines of a fault, without a ticket.")
@@ -177,12 +183,12 @@ def terms_preview(distance_km, received, number, confirmed, version_spec, as_jso
     if number:
         contract = Contract.get_or_none(Contract.number == number.strip().upper())
         if contract is None:
-            fail(f"no contract numbered {number!r}")
+            fail(_("no contract numbered %(number)s", number=repr(number)))
     terms = None
     if version_spec:
         name, _sep, ver = version_spec.partition(":")
         if not ver.isdigit():
-            fail(f"--terms must look like premium:2, got {version_spec!r}")
+            fail(_("--terms must look like premium:2, got %(spec)s", spec=repr(version_spec)))
         terms = _version(name, int(ver)).terms()
     try:
         result = compute_deadlines(received, distance_km, contract, confirmed, terms=terms)
@@ -192,8 +198,9 @@ def terms_preview(distance_km, received, number, confirmed, version_spec, as_jso
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    click.echo(f"contract: {data['contract'] or '-'}   terms: {data['term_set']}   "
-               f"plugins: {', '.join(data['plugins']) or '-'}")
+    click.echo(_("contract: %(contract)s   terms: %(terms)s   plugins: %(plugins)s",
+                 contract=data["contract"] or "-", terms=data["term_set"],
+                 plugins=", ".join(data["plugins"]) or "-"))
     for kind, item in data["deadlines"].items():
         when = item.get("due") or f"{item['earliest']} .. {item['latest']}"
         click.echo(f"{kind:12} {when:27} {item['decided_by']}")

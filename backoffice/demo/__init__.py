@@ -29,6 +29,7 @@ from pathlib import Path
 from peewee import fn
 
 from ..db import acting_as, database, is_postgres
+from ..i18n import _ as gettext  # this module uses _ as a throwaway name
 from ..models.base import utcnow
 from ..services.warranty import standard_warranty_period
 from .data import INDUSTRIES, KEY_STAFF, OFFICE_CODES, PASSWORDS, great_circle_km
@@ -65,7 +66,7 @@ def is_empty() -> bool:
 
 def _check_allowed(env: str) -> None:
     if env == "production":
-        raise DemoRefused("demo data is not allowed when env = production")
+        raise DemoRefused(gettext("demo data is not allowed when env = production"))
 
 
 @dataclass
@@ -94,8 +95,8 @@ def seed(env: str, units: int | None = None, today: dt.date | None = None,
     created = False
     if not is_seeded():
         if not is_empty():
-            raise DemoRefused("the database holds records that are not the demo's; "
-                              "the demo is only written to an empty database")
+            raise DemoRefused(gettext("the database holds records that are not the demo's; "
+                                      "the demo is only written to an empty database"))
         plan = build_plan(today, min(units or DEFAULT_UNITS, DEFAULT_UNITS))
         write_plan(plan)
         created = True
@@ -176,7 +177,8 @@ def _bulk_create(model, rows: list[dict], *, office=None, customer=None) -> list
     insert_rows(model, *_db_rows(model, rows))
     ids = [i for (i,) in model.select(pk).where(pk > before).order_by(pk).tuples()]
     if len(ids) != len(rows):
-        raise DemoRefused(f"someone else wrote to {model._meta.table_name} during the seed")
+        raise DemoRefused(gettext("someone else wrote to %(table)s during the seed",
+                                  table=model._meta.table_name))
     entries = []
     for row_id, row in zip(ids, rows, strict=True):
         instance = model(**row)
@@ -349,7 +351,7 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
     contracts = list(m.Contract.select().where(m.Contract.status != "draft")
                      .order_by(m.Contract.id))
     if not contracts:
-        raise DemoRefused("no signed contract to attach units to")
+        raise DemoRefused(gettext("no signed contract to attach units to"))
     buys = {name: [by_model[p] for p in spec[3] if p in by_model]
             for name, spec in INDUSTRIES.items()}
     industry = dict(m.Customer.select(m.Customer.id, m.Customer.industry).tuples())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateField, DecimalField, ForeignKeyField, IntegerField, TextField
 
+from ..i18n import _
 from .base import RuleViolation
 from .customers import Customer, CustomerPart
 from .terms import TermSetVersion
@@ -47,18 +48,21 @@ class Contract(CustomerPart):
         if self.number:
             self.number = self.number.strip().upper()
         if not self.number:
-            raise RuleViolation("A contract needs a number.", "number")
+            raise RuleViolation(_("A contract needs a number."), "number")
         if self.status not in ContractStatus.ALL:
-            raise RuleViolation(f"Unknown contract status {self.status!r}.", "status")
+            raise RuleViolation(_("Unknown contract status %(status)r.", status=self.status),
+                                "status")
         if self.value is not None and self.value < 0:
-            raise RuleViolation("A contract value cannot be negative.", "value")
+            raise RuleViolation(_("A contract value cannot be negative."), "value")
         if self.warranty_months is not None and not 0 <= self.warranty_months <= 600:
-            raise RuleViolation("Warranty months must be between 0 and 600.", "warranty_months")
+            raise RuleViolation(_("Warranty months must be between 0 and 600."),
+                                "warranty_months")
         clash = Contract.select(Contract.id).where(Contract.number == self.number)
         if self.get_id() is not None:
             clash = clash.where(Contract.id != self.get_id())
         if clash.exists():
-            raise RuleViolation(f"Contract number {self.number} is already used.", "number")
+            raise RuleViolation(_("Contract number %(number)s is already used.",
+                                  number=self.number), "number")
         from ..plugins import check_contract_plugins
         problems = check_contract_plugins(self.plugins)
         if problems:
