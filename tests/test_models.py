@@ -15,13 +15,12 @@ def test_warranty_follows_acceptance(world):
 
 
 def test_contract_warranty_overrides_product(world):
-    world.harbin_contract.warranty_months = 36
-    world.harbin_contract.save()
-    unit = Unit.get_by_id(world.harbin_unit.id)
-    unit.save(force_insert=False)  # recompute
-    unit.notes = "touch"
-    unit.save()
-    assert Unit.get_by_id(unit.id).warranty_end == dt.date(2028, 2, 9)
+    unit = Unit.create(serial="SN-HRB-0003", product=world.product,
+                       contract=world.guangzhou_contract, accepted_on=dt.date(2025, 2, 10))
+    assert unit.warranty_end == dt.date(2027, 2, 9)  # the product's 24 months
+    world.guangzhou_contract.warranty_months = 12
+    world.guangzhou_contract.save()
+    assert Unit.get_by_id(unit.id).warranty_end == dt.date(2026, 2, 9)
 
 
 def test_warranty_by_hand_is_kept(world):
@@ -81,3 +80,20 @@ def test_concurrent_edit_is_refused(world):
     with pytest.raises(ConcurrentEditError):
         second.save()
     assert world.harbin_customer.__class__.get_by_id(first.id).notes == "first"
+
+
+def test_units_follow_their_contracts_warranty_months(world):
+    by_hand = Unit.create(serial="SN-HRB-0002", product=world.product,
+                          contract=world.harbin_contract, accepted_on=dt.date(2025, 2, 10),
+                          warranty_by_hand=True, warranty_start=dt.date(2025, 2, 10),
+                          warranty_end=dt.date(2025, 12, 31))
+    with acting_as("hq-person"):
+        world.harbin_contract.warranty_months = 36
+        world.harbin_contract.save()
+    assert Unit.get_by_id(world.harbin_unit.id).warranty_end == dt.date(2028, 2, 9)
+    assert Unit.get_by_id(by_hand.id).warranty_end == dt.date(2025, 12, 31)
+    entry = AuditEntry.get((AuditEntry.table == "unit") & (AuditEntry.action == "update"))
+    assert entry.actor == "hq-person" and entry.row_id == world.harbin_unit.id
+    assert entry.change_dict["warranty_end"] == ["2027-02-09", "2028-02-09"]
+    # the other office's contract and units are untouched
+    assert Unit.get_by_id(world.guangzhou_unit.id).warranty_end == dt.date(2027, 2, 9)

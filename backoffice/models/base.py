@@ -91,6 +91,10 @@ class AuditedModel(BaseModel):
         """
         raise NotImplementedError(f"{cls.__name__} declares no office scope")
 
+    def after_update(self, changes: dict) -> None:
+        """Called inside the update's transaction, after its audit row; ``changes`` is
+        ``{field: [old, new]}``. Rows derived from this one follow it here."""
+
     def office_id_for_audit(self) -> int | None:
         """The office whose staff may read this row's audit entries."""
         return None
@@ -144,6 +148,7 @@ class AuditedModel(BaseModel):
             raise ConcurrentEditError(stale_message())
         self._dirty.clear()
         self._audit("update", changes)
+        self.after_update(changes)
         return updated
 
     def delete_instance(self, recursive=False, delete_nullable=False):

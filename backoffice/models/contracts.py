@@ -68,5 +68,17 @@ class Contract(CustomerPart):
         if problems:
             raise RuleViolation("; ".join(problems), "plugins")
 
+    #: changes that move what the contract's units derive from it (customer, warranty dates)
+    UNIT_DERIVED_FROM = ("customer", "warranty_months", "term_set_version")
+
+    def after_update(self, changes):
+        if not any(name in changes for name in self.UNIT_DERIVED_FROM):
+            return
+        from .products import Unit
+        # each unit re-derives in its own save(): audited, and the rule engine decides
+        # the warranty dates again (units with dates set by hand keep them)
+        for unit in Unit.select().where(Unit.contract == self.get_id()).order_by(Unit.id):
+            unit.save()
+
     def __str__(self):
         return self.number
