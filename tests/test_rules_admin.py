@@ -223,3 +223,229 @@ def test_stored_charter_stands_for_the_built_in_terms(client, auth, world):
     row = row[:row.index("</tr>")]
     assert "built-in" in row
     assert "<td>2</td>" in row  # both contracts of the world are on the standard terms
+
+
+# -- contract rules: search, pages, version filter, constant queries --------------------
+
+def add_contracts(world, count, version=None):
+    """``count`` more contracts K-ZZZ-000.. of the Guangzhou customer (after the world's)."""
+    import datetime as dt
+
+    from backoffice.db import acting_as
+    with acting_as("tests"):
+        for i in range(count):
+            Contract.create(number=f"K-ZZZ-{i:03d}", customer=world.guangzhou_customer,
+                            signed_on=dt.date(2025, 3, 1), term_set_version=version)
+
+
+def listed(body: str) -> list[str]:
+    """The contract numbers of a Contract rules page, in order."""
+    import re
+    return re.findall(r'<tr class="contract"><td>([^<]+)</td>', body)
+
+
+def test_contract_rules_are_paged_by_page_size(app, client, auth, world):
+    app.config["PAGE_SIZE"] = 5
+    add_contracts(world, 12)  # 14 contracts: pages of 5, 5 and 4
+    auth.login("hq")
+    first = text(client.get("/admin/rules/contracts/"))
+    assert listed(first) == ["K-CAN-1", "K-HRB-1", "K-ZZZ-000", "K-ZZZ-001", "K-ZZZ-002"]
+    assert "14 records" in first and "page 1 of 3" in first
+    assert listed(text(client.get("/admin/rules/contracts/?page=2")))[0] == "K-ZZZ-003"
+    last = text(client.get("/admin/rules/contracts/?page=3"))
+    assert listed(last) == [f"K-ZZZ-{i:03d}" for i in range(8, 12)]
+    assert 'href="/admin/rules/contracts/?page=2"' in last  # "previous" from the last page
+    assert listed(text(client.get("/admin/rules/contracts/?page=99"))) == listed(last)
+    assert listed(text(client.get("/admin/rules/contracts/?page=x"))) == listed(first)
+
+
+def test_contract_rules_search_reaches_a_contract_beyond_the_first_page(app, client, auth,
+                                                                         world):
+    app.config["PAGE_SIZE"] = 5
+    add_contracts(world, 12)
+    auth.login("hq")
+    # the number's start, typed in lower case
+    body = text(client.get("/admin/rules/contracts/", query_string={"q": " k-zzz-011 "}))
+    assert listed(body) == ["K-ZZZ-011"]
+    assert 'value="k-zzz-011"' in body  # the box keeps what was typed
+    # a prefix: only numbers that start with it, paged with the search kept
+    body = text(client.get("/admin/rules/contracts/", query_string={"q": "K-ZZZ-01"}))
+    assert listed(body) == ["K-ZZZ-010", "K-ZZZ-011"]
+    assert listed(text(client.get("/admin/rules/contracts/",
+                                  query_string={"q": "ZZZ-011"}))) == []  # not "contains"
+    # the customer's name or code, anywhere in it
+    assert listed(text(client.get("/admin/rules/contracts/",
+                                  query_string={"q": "Harbin Power"}))) == ["K-HRB-1"]
+    body = text(client.get("/admin/rules/contracts/", query_string={"q": "c-can"}))
+    assert len(listed(body)) == 5 and "13 records" in body and "page 1 of 3" in body
+    page = text(client.get("/admin/rules/contracts/", query_string={"q": "c-can", "page": 3}))
+    assert listed(page) == ["K-ZZZ-009", "K-ZZZ-010", "K-ZZZ-011"]
+    assert "q=c-can" in page  # the pager keeps the search
+
+
+def test_contract_rules_filter_by_version(client, auth, world):
+    v1 = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    contract = Contract.get_by_id(world.harbin_contract.id)
+    contract.term_set_version = v1
+    contract.save()
+    auth.login("hq")
+    body = text(client.get("/admin/rules/contracts/", query_string={"version": str(v1.id)}))
+    assert listed(body) == ["K-HRB-1"] and "premium v1" in body
+    body = text(client.get("/admin/rules/contracts/", query_string={"version": "standard"}))
+    assert listed(body) == ["K-CAN-1"] and "charter v1 (standard)" in body
+    assert f'<option value="{v1.id}" selected>premium v1</option>' in text(client.get(
+        "/admin/rules/contracts/", query_string={"version": str(v1.id)}))
+    # with the search, and an unknown version shows every contract
+    assert listed(text(client.get("/admin/rules/contracts/", query_string={
+        "version": "standard", "q": "k-hrb"}))) == []
+    assert listed(text(client.get("/admin/rules/contracts/", query_string={
+        "version": "9999"}))) == ["K-CAN-1", "K-HRB-1"]
+
+
+@pytest.fixture
+def count_queries(monkeypatch):
+    """``with count_queries() as n:`` ... ``n[0]`` is the number of SQL statements run."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def counting():
+        db = database.obj
+        original = db.execute_sql
+        counter = [0]
+
+        def execute_sql(sql, params=None, *args, **kwargs):
+            counter[0] += 1
+            return original(sql, params, *args, **kwargs)
+        monkeypatch.setattr(db, "execute_sql", execute_sql)
+        try:
+            yield counter
+        finally:
+            monkeypatch.setattr(db, "execute_sql", original)
+    return counting
+
+
+def test_contract_rules_queries_do_not_grow_with_the_contracts(client, auth, world,
+                                                               count_queries):
+    v1 = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    for contract in Contract.select():
+        contract.term_set_version = v1
+        contract.save()
+    auth.login("hq")
+    client.get("/admin/rules/contracts/")  # warm up (session, templates)
+    with count_queries() as few:
+        body = text(client.get("/admin/rules/contracts/"))
+    assert len(listed(body)) == 2
+    add_contracts(world, 20, version=v1)
+    with count_queries() as many:
+        body = text(client.get("/admin/rules/contracts/"))
+    assert len(listed(body)) == 22 and body.count("premium v1") >= 22
+    assert many[0] == few[0], (few[0], many[0])
+
+
+def test_the_term_set_page_move_list_does_not_query_per_contract(client, auth, world,
+                                                                 count_queries):
+    v1 = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    for contract in Contract.select():
+        contract.term_set_version = v1
+        contract.save()
+    publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text().replace(
+        "hours = 1\n", "hours = 0.5\n")))
+    auth.login("hq")
+    client.get("/admin/rules/terms/premium/")
+    with count_queries() as few:
+        client.get("/admin/rules/terms/premium/")
+    add_contracts(world, 20, version=v1)
+    with count_queries() as many:
+        body = text(client.get("/admin/rules/terms/premium/"))
+    assert "K-ZZZ-019 (premium v1)" in body
+    assert many[0] == few[0], (few[0], many[0])
+
+
+def test_contract_rules_text_says_where_contracts_move(client, auth, world):
+    auth.login("hq")
+    body = text(client.get("/admin/rules/contracts/"))
+    assert "only here" not in body
+    assert "on its term set's page" in body
+
+
+# -- preview: the contract is typed ------------------------------------------------------
+
+PREVIEW = {"distance_km": "10", "received": "2026-11-26T09:00"}
+
+
+def test_the_preview_takes_a_typed_contract_number(client, auth, world):
+    auth.login("hq")
+    form = text(client.get("/admin/rules/preview/"))
+    assert '<select class="form-control" id="contract"' not in form
+    assert 'id="contract" list="contract-numbers"' in form or (
+        'list="contract-numbers"' in form and 'name="contract"' in form)
+    assert '<option value="K-CAN-1">' in form  # suggested in the datalist
+    body = text(client.get("/admin/rules/preview/", query_string={**PREVIEW,
+                                                                  "contract": " k-can-1 "}))
+    assert "Contract: K-CAN-1" in body and "charter v1: reply within 2 h" in body
+
+
+def test_an_unknown_contract_in_the_preview_is_a_form_error(client, auth, world):
+    auth.login("hq")
+    response = client.get("/admin/rules/preview/", query_string={**PREVIEW,
+                                                                 "contract": "k-none"})
+    assert response.status_code == 200
+    body = text(response)
+    assert "No contract K-NONE." in body and "field-error" in body
+    assert 'class="table table-bordered deadlines"' not in body  # no result for nothing
+
+
+def test_the_preview_suggests_at_most_50_contracts(client, auth, world):
+    add_contracts(world, 60)
+    auth.login("hq")
+    body = text(client.get("/admin/rules/preview/"))
+    datalist = body[body.index('<datalist id="contract-numbers">'):]
+    datalist = datalist[:datalist.index("</datalist>")]
+    assert datalist.count("<option") == 50
+    typed = text(client.get("/admin/rules/preview/", query_string={"contract": "k-zzz-05"}))
+    typed = typed[typed.index('<datalist id="contract-numbers">'):]
+    assert typed[:typed.index("</datalist>")].count("<option") == 10
+
+
+# -- publish errors in the user's language --------------------------------------------
+
+def test_publish_errors_are_chinese_in_chinese(app):
+    from flask_babel import force_locale
+
+    from backoffice.models import RuleViolation, TermSet
+    premium = parse_sheet((ROOT / "rules" / "premium.toml").read_text())
+    v1 = publish(premium)
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        with pytest.raises(RuleViolation) as same:
+            publish(premium)
+        assert "premium v1" in str(same.value)
+        assert "already has exactly these terms" not in str(same.value)
+        assert "没有" in str(same.value) or "相同" in str(same.value)
+        v1.note = "rewritten"
+        with pytest.raises(RuleViolation) as changed:
+            v1.save()
+        assert "cannot be changed" not in str(changed.value)
+        assert "版本" in str(changed.value)
+        faster = parse_sheet((ROOT / "rules" / "premium.toml").read_text().replace(
+            "hours = 1\n", "hours = 0.5\n"))
+        original = TermSet.latest
+        TermSet.latest = lambda self: None  # another editor's v1 was not yet seen
+        try:
+            with pytest.raises(RuleViolation) as race:
+                publish(faster)
+        finally:
+            TermSet.latest = original
+        assert "at the same time" not in str(race.value)
+        assert "premium" in str(race.value) and "同时" in str(race.value)
+    assert TermSetVersion.select().count() == 1
+
+
+def test_unchanged_terms_are_refused_in_chinese_on_the_screen(client, auth, world):
+    from tests.test_admin_helpers import post as post_raw
+    publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    auth.login("hq")
+    assert post_raw(client, "/language", {"language": "zh_Hans_CN",
+                                          "next": "/admin/"}).status_code == 302
+    body = text(post_form(client, "/admin/rules/terms/premium/edit", terms_form(note="again")))
+    assert "premium v1" in body and "already has exactly these terms" not in body
+    assert "field-error" in body

@@ -8,11 +8,14 @@ term-set editor :func:`backoffice.models.terms.publish`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import ClassVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from peewee import JOIN
 from wtforms import (
     DecimalField,
     Form,
@@ -27,11 +30,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..db import database
 from ..i18n import _, _l
-from ..models import Contract, Role, RuleViolation, TermSet, TermSetVersion
+from ..models import Contract, Customer, Role, RuleViolation, TermSet, TermSetVersion
 from ..models.terms import publish
 from ..plugins import current_engine, registry
+from ..scoping import scoped
 from ..terms import STANDARD, SheetError, terms_from_dict
-from .base import SecureView
+from .base import ScopedModelView, SecureView
 
 HQ_ROLES = (Role.ADMIN, Role.HQ)
 
@@ -131,18 +135,19 @@ class TermSetsView(RulesView):
         latest = versions[0] if versions else None
         movable = []
         if latest is not None:
-            movable = list(Contract.select().where(
+            movable = list(_contracts_with_labels().where(
                 (Contract.term_set_version != latest) | Contract.term_set_version.is_null())
                 .order_by(Contract.number))
         form = MoveForm()
-        form.contracts.choices = [(c.id, f"{c.number} ({_version_label(c)})") for c in movable]
+        form.contracts.choices = [(c.id, f"{c.number} ({_joined_label(c)})") for c in movable]
         return self.render("admin/rules/terms_history.html", term_set=term_set,
                            versions=versions, pinned=_pinned_counts(), move_form=form,
                            latest=latest)
 
     @expose("/<set_name>/move", methods=("POST",))
     def move(self, set_name):
-        """Move the chosen contracts to the latest version: the only way a contract moves."""
+        """Move the chosen contracts to the set's latest version (one contract at a time, to
+        any version: *Contract rules*)."""
         term_set = TermSet.get_or_none(TermSet.name == set_name) or abort(404)
         latest = term_set.latest() or abort(404)
         form = MoveForm()
@@ -210,10 +215,37 @@ def _pinned_counts() -> dict[int, int]:
     return dict(rows)
 
 
-def _version_label(contract) -> str:
+#: the version filter's value for the contracts on the built-in standard terms
+STANDARD_FILTER = "standard"
+
+
+def _standard_label() -> str:
+    return _("%(label)s (standard)", label=STANDARD.label)
+
+
+def _contracts_with_labels():
+    """Contracts (scoped) with their customer and pinned version's set in the same query."""
+    query = (Contract.select(Contract, Customer, TermSetVersion, TermSet)
+             .join(Customer)
+             .switch(Contract).join(TermSetVersion, JOIN.LEFT_OUTER)
+             .join(TermSet, JOIN.LEFT_OUTER))
+    return scoped(query, Contract, current_user)
+
+
+def _joined_label(contract) -> str:
+    """The pinned version's label from a :func:`_contracts_with_labels` row (no query)."""
     if contract.term_set_version_id is None:
-        return _("%(label)s (standard)", label=STANDARD.label)
-    return str(TermSetVersion.get_by_id(contract.term_set_version_id))
+        return _standard_label()
+    version = contract.term_set_version
+    return f"{version.term_set.name} v{version.number}"
+
+
+def _version_choices() -> list[tuple[str, str]]:
+    """The version filter: the standard terms, then every stored version (one query)."""
+    rows = (TermSetVersion.select(TermSetVersion.id, TermSetVersion.number, TermSet.name)
+            .join(TermSet).order_by(TermSet.name, TermSetVersion.number).tuples())
+    return [(STANDARD_FILTER, _standard_label())] + [
+        (str(pk), f"{name} v{number}") for pk, number, name in rows]
 
 
 # -- a contract's rules: pinned version and plugins --------------------------------------
@@ -227,21 +259,44 @@ class ContractRulesForm(FlaskForm):
 
 
 class ContractRulesView(RulesView):
-    """Where a contract is moved to another term-set version and its plugins are set."""
+    """Each contract's pinned term-set version and plugins: set here one contract at a time
+    (any version), or moved in bulk to a set's latest version on the term-set page."""
 
     @expose("/")
     def index(self):
-        contracts = list(Contract.select().order_by(Contract.number).limit(500))
+        search = (request.args.get("q") or "").strip()
+        versions = _version_choices()
+        wanted = request.args.get("version") or ""
+        if wanted not in {value for value, _label in versions}:
+            wanted = ""  # an unknown or stale filter value shows every contract
+        query = _contracts_with_labels()
+        if search:
+            query = query.where(
+                ScopedModelView._prefix_match(Contract.number, search.upper())
+                | Customer.name.contains(search) | Customer.code.contains(search))
+        if wanted == STANDARD_FILTER:
+            query = query.where(Contract.term_set_version.is_null())
+        elif wanted:
+            query = query.where(Contract.term_set_version == int(wanted))
+        size = max(int(current_app.config.get("PAGE_SIZE", 50)), 1)
+        count = query.order_by().count()
+        pages = max(math.ceil(count / size), 1)
+        try:
+            page = min(max(int(request.args.get("page", 1)), 1), pages)
+        except ValueError:
+            page = 1
+        contracts = list(query.order_by(Contract.number).limit(size).offset((page - 1) * size))
+        args = {k: v for k, v in (("q", search), ("version", wanted)) if v}
         return self.render("admin/rules/contracts.html", contracts=contracts,
-                           label=_version_label)
+                           label=_joined_label, search=search, version=wanted,
+                           versions=versions, page=page, pages=pages, count=count,
+                           page_url=lambda n: url_for(".index", page=n, **args))
 
     @expose("/<int:contract_id>/", methods=("GET", "POST"))
     def edit(self, contract_id):
         contract = Contract.get_or_none(Contract.id == contract_id) or abort(404)
         form = ContractRulesForm()
-        form.term_set_version.choices = [("", _("%(label)s (standard)", label=STANDARD.label))] + [
-            (str(v.id), str(v)) for v in TermSetVersion.select().order_by(
-                TermSetVersion.term_set, TermSetVersion.number)]
+        form.term_set_version.choices = [("", _standard_label())] + _version_choices()[1:]
         if request.method == "GET":
             form.term_set_version.data = str(contract.term_set_version_id or "")
             form.plugins.data = contract.plugins
@@ -269,7 +324,8 @@ class PreviewForm(Form):
                                validators=[InputRequired(), NumberRange(0, 20000)])
     received = StringField(_l("Received"), validators=[DataRequired()],
                            description=_l("e.g. 2026-11-26T09:00 (local time)"))
-    contract = SelectField(_l("Contract"), coerce=str, default="")
+    contract = StringField(_l("Contract"), validators=[Optional(), Length(max=30)],
+                           description=_l("Contract number; empty: the standard terms"))
     confirmed = StringField(_l("Replacement confirmed on"), validators=[Optional()])
     version = SelectField(_l("Term set version"), coerce=str, default="")
 
@@ -279,32 +335,50 @@ class PreviewView(RulesView):
     def index(self):
         from ..services.deadlines import compute_deadlines, impact_of
         form = PreviewForm(request.args)
-        form.contract.choices = [("", _("(none: standard terms)"))] + [
-            (c.number, c.number) for c in Contract.select(Contract.number)
-            .order_by(Contract.number)]
-        versions = list(TermSetVersion.select().order_by(TermSetVersion.term_set,
-                                                         TermSetVersion.number))
-        form.version.choices = [("", _("(as pinned)"))] + [(str(v.id), str(v))
-                                                            for v in versions]
+        versions = list(TermSetVersion.select(TermSetVersion, TermSet).join(TermSet)
+                        .order_by(TermSet.name, TermSetVersion.number))
+        form.version.choices = [("", _("(as pinned)"))] + [
+            (str(v.id), f"{v.term_set.name} v{v.number}") for v in versions]
         if not request.args.get("received"):
             form.received.data = dt.datetime.now(current_engine().tz).strftime("%Y-%m-%dT%H:%M")
+        number = (form.contract.data or "").strip().upper()
         result = impacts = version = error = None
         if request.args and form.validate():
-            contract = (Contract.get_or_none(Contract.number == form.contract.data)
-                        if form.contract.data else None)
-            version = (TermSetVersion.get_or_none(TermSetVersion.id == int(form.version.data))
-                       if form.version.data else None)
-            try:
-                result = compute_deadlines(form.received.data, form.distance_km.data, contract,
-                                           form.confirmed.data or None,
-                                           terms=version.terms() if version else None)
-                if version is not None:
-                    impacts = impact_of(version, form.received.data, form.distance_km.data,
-                                        form.confirmed.data or None)
-            except ValueError as exc:
-                error = str(exc)
+            contract = None
+            if number:
+                contract = scoped(Contract.select(), Contract, current_user).where(
+                    Contract.number == number).get_or_none()
+            if number and contract is None:
+                form.contract.errors = [*form.contract.errors,
+                                        _("No contract %(number)s.", number=number)]
+            else:
+                version = (TermSetVersion.get_or_none(
+                    TermSetVersion.id == int(form.version.data)) if form.version.data else None)
+                try:
+                    result = compute_deadlines(form.received.data, form.distance_km.data,
+                                               contract, form.confirmed.data or None,
+                                               terms=version.terms() if version else None)
+                    if version is not None:
+                        impacts = impact_of(version, form.received.data, form.distance_km.data,
+                                            form.confirmed.data or None)
+                except ValueError as exc:
+                    error = str(exc)
+        suggestions = _contract_suggestions(number)
         return self.render("admin/rules/preview.html", form=form, result=result,
-                           impacts=impacts, version=version, error=error)
+                           impacts=impacts, version=version, error=error,
+                           suggestions=suggestions)
+
+
+def _contract_suggestions(typed: str, limit: int = 50) -> list[str]:
+    """At most ``limit`` contract numbers for the preview's datalist: those starting with
+    what was typed, else the most recently signed."""
+    query = scoped(Contract.select(Contract.number), Contract, current_user)
+    if typed:
+        query = query.where(ScopedModelView._prefix_match(Contract.number, typed)).order_by(
+            Contract.number)
+    else:
+        query = query.order_by(Contract.signed_on.desc(), Contract.number)
+    return [number for (number,) in query.limit(limit).tuples()]
 
 
 # -- plugin registry -------------------------------------------------------------------

@@ -84,7 +84,9 @@ def terms_group():
 @terms_group.command("load", help="Validate a TOML term sheet and store it as a new version.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--note", default="", help="Why this version (shown in its history).")
-@click.option("--as", "actor", default=None, help="Who publishes it (default: system).")
+@click.option("--as", "actor", default=None, metavar="NAME",
+              help="Who publishes it (default: cli:<your login name>, as every change "
+                   "made from the command line is recorded).")
 @with_appcontext
 def terms_load(file, note, actor):
     import contextlib

@@ -12,6 +12,7 @@ import json
 from peewee import CharField, ForeignKeyField, IntegerField, IntegrityError, TextField
 
 from ..db import current_actor, database
+from ..i18n import _
 from ..terms import STANDARD, SheetError, Terms, diff, terms_from_dict, to_toml
 from .base import AuditedModel, RuleViolation
 
@@ -73,12 +74,15 @@ class TermSetVersion(AuditedModel):
 
     def save(self, *args, **kwargs):
         if self.get_id() is not None and self._dirty - {"version", "updated_at"}:
-            raise RuleViolation("A published term-set version cannot be changed; "
-                                "publish a new version instead.")
+            raise RuleViolation(_("A published term-set version cannot be changed; "
+                                  "publish a new version instead."))
         return super().save(*args, **kwargs)
 
     def __str__(self):
-        name = TermSet.get_by_id(self.term_set_id).name if self.term_set_id else "?"
+        if not self.term_set_id:
+            return f"? v{self.number}"
+        # the set loaded with the version (a join) or once, then cached: no query per call
+        name = self.term_set.name
         return f"{name} v{self.number}"
 
 
@@ -109,8 +113,8 @@ def publish(terms: Terms, note: str = "") -> TermSetVersion:
                                         note="the standard charter terms")
                 latest.save()
             if latest is not None and not diff(latest.values(), data):
-                raise RuleViolation(f"{latest} already has exactly these terms; "
-                                    "nothing to publish.")
+                raise RuleViolation(_("%(version)s already has exactly these terms; "
+                                      "nothing to publish.", version=str(latest)))
             version = TermSetVersion(term_set=term_set,
                                      number=(latest.number + 1) if latest else 1,
                                      data=json.dumps(data, ensure_ascii=False),
@@ -118,8 +122,8 @@ def publish(terms: Terms, note: str = "") -> TermSetVersion:
             version.save()
             return version
     except IntegrityError:
-        raise RuleViolation(f"Someone published a version of {terms.name} at the same "
-                            "time; reload and try again.") from None
+        raise RuleViolation(_("Someone published a version of %(name)s at the same "
+                              "time; reload and try again.", name=terms.name)) from None
 
 
 def terms_for(contract) -> Terms:
