@@ -1,6 +1,9 @@
 """Login and logout, the session's life, the login throttle and the language switch.
 
 * ``/login`` (GET form, POST username/password/csrf_token) and ``/logout`` (POST).
+* ``/account``: the logged-in user's own page (any role): change the password
+  (current one + the new one twice; the other sessions end, this one stays) and
+  the language. It is drawn in the admin's layout (navbar, menu, log out).
 * A session ends when the account is deactivated or its ``session_epoch`` moves
   on (a password change): the loader refuses the user, who is anonymous again.
 * The throttle counts failures in :class:`~backoffice.models.LoginAttempt`, so
@@ -27,14 +30,16 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_admin import expose
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from .admin.base import SecureView
 from .config import LANGUAGES
-from .i18n import _, _l
+from .i18n import LANGUAGE_NAMES, _, _l
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -56,6 +61,30 @@ class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     next = HiddenField()
+
+
+#: the shortest password ``Staff.set_password`` accepts
+PASSWORD_MIN_LENGTH = 8
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[
+        DataRequired(), Length(min=PASSWORD_MIN_LENGTH, max=200,
+                               message=_l("A password needs at least 8 characters."))])
+    confirm_password = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
+
+
+class LanguageForm(FlaskForm):
+    # "" = follow the browser; the choices' labels are built per request (translated)
+    language = SelectField(_l("Language"))  # the choice itself is checked (pre_validate)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [("", _("Follow the browser"))] + [
+            (code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
 
 
 # -- throttle -------------------------------------------------------------------
@@ -178,6 +207,14 @@ def set_language():
     language = request.form.get("language", "")
     if language not in LANGUAGES and language != "":
         abort(400, _("Unknown language."))
+    problem = _remember_language(language)
+    if problem:
+        flash(problem, "warning")
+    return redirect(_safe_next(request.form.get("next") or _referrer_path()))
+
+
+def _remember_language(language: str) -> str | None:
+    """Keep ``language`` ("" = the browser's) in the session and on the account; a problem or None."""
     if language:
         session[LANGUAGE_KEY] = language
     else:  # follow the browser again
@@ -188,8 +225,81 @@ def set_language():
         try:
             current_user.save()
         except RuleViolation as exc:  # e.g. edited by someone else meanwhile: say so, keep going
-            flash(str(exc), "warning")
-    return redirect(_safe_next(request.form.get("next") or _referrer_path()))
+            return str(exc)
+    return None
+
+
+# -- my account ---------------------------------------------------------------------
+
+class AccountPage(SecureView):
+    """Lends the admin's layout (navbar, menu, log out) to ``/account``; never added to the menu."""
+
+    @expose("/")
+    def index(self):  # not routed: the page is served by the auth blueprint
+        abort(404)
+
+
+def _render_account(password_form=None, language_form=None, status=200):
+    """The account page, drawn through an unlisted admin page (so no menu item is active)."""
+    page = AccountPage(name=_("My account"), endpoint="account")
+    page.admin = current_app.extensions["backoffice_admin"]
+    if language_form is None:
+        language_form = LanguageForm(language=current_user.language or "")
+    html = page.render("account.html", password_form=password_form or PasswordChangeForm(),
+                       language_form=language_form, min_length=PASSWORD_MIN_LENGTH)
+    return html, status
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return _render_account()
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    """Current password + the new one twice; success ends every other session of the account."""
+    from .models import RuleViolation, Staff
+    form = PasswordChangeForm()
+    if not form.validate():
+        return _render_account(password_form=form, status=400)
+    remote_addr = request.remote_addr or "unknown"
+    username = current_user.username
+    if is_locked(username, remote_addr):  # the login throttle also guards this door
+        form.current_password.errors.append(_(
+            "Too many failed attempts; try again in %(minutes)s minutes.",
+            minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
+        return _render_account(password_form=form, status=429)
+    if not current_user.check_password(form.current_password.data):
+        record_attempt(username, remote_addr, False)
+        form.current_password.errors.append(_("This is not your current password."))
+        return _render_account(password_form=form, status=400)
+    staff = Staff.get_by_id(current_user.id)
+    try:
+        staff.set_password(form.new_password.data)  # moves session_epoch on: other sessions end
+        staff.save()
+    except RuleViolation as exc:
+        form.new_password.errors.append(str(exc))
+        return _render_account(password_form=form, status=400)
+    session[EPOCH_KEY] = staff.session_epoch  # ...but this one stays
+    flash(_("Your password has been changed. Your other sessions have been logged out."),
+          "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/language", methods=["POST"])
+@login_required
+def change_language():
+    form = LanguageForm()
+    if not form.validate():
+        return _render_account(language_form=form, status=400)
+    problem = _remember_language(form.language.data)
+    if problem:
+        form.language.errors.append(problem)
+        return _render_account(language_form=form, status=400)
+    flash(_("Your language has been saved."), "success")
+    return redirect(url_for("auth.account"))
 
 
 def _referrer_path() -> str | None:

@@ -8,6 +8,7 @@ data values must not contain any of the English UI words below.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -57,6 +58,9 @@ def visible_text(page: str) -> str:
 def data_values() -> list[str]:
     """Every text value of the world's rows (and the audit's actor), longest first."""
     values = {"tests"}
+    from backoffice.services.warranty import warranty_status
+    for unit in Unit.select():  # "Decided by" on the warranty look-up: the rule's author's words
+        values.add(warranty_status(unit, dt.date.today()).decided_by)
     for model in MODELS:
         for row in model.select():
             for name, value in row.__data__.items():
@@ -99,7 +103,7 @@ def admin_pages(world) -> list[str]:
               "/admin/warranty/?serial=NO-SUCH-SERIAL",
               "/admin/rules/terms/", "/admin/rules/terms/new", "/admin/rules/contracts/",
               f"/admin/rules/contracts/{world.harbin_contract.id}/", "/admin/rules/preview/",
-              "/admin/rules/plugins/"]
+              "/admin/rules/plugins/", "/account"]
     return pages
 
 

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import zoneinfo
 
-from flask_admin.contrib.peewee.filters import FilterEqual
+from flask import current_app, url_for
+from flask_admin.contrib.peewee.filters import FilterEqual, IntEqualFilter
 from markupsafe import Markup, escape
 
 from ..i18n import _l
 from ..models import AuditEntry
-from .base import TABLE_LABELS, ScopedModelView, yes_no
+from .base import TABLE_LABELS, ScopedModelView, table_label, yes_no
 
 ACTION_CHOICES = [("create", _l("Created")), ("update", _l("Changed")), ("delete", _l("Deleted"))]
 
@@ -39,6 +42,39 @@ def _changes(view, context, model, name):
         f"<td>{escape(show(field, old))}</td><td>{escape(show(field, new))}</td></tr>"
         for field, (old, new) in sorted(model.change_dict.items()))
     return Markup(f'<table class="table table-sm mb-0">{rows}</table>')
+
+
+def local_time(at: dt.datetime) -> str:
+    """An entry's time (stored in UTC) in the service center's zone (``TIMEZONE``)."""
+    zone = zoneinfo.ZoneInfo(current_app.config["TIMEZONE"])
+    return at.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def describe(view, entries) -> list[dict]:
+    """Entries as a timeline shows them, with the audit screen's labels (no query per entry)."""
+    actions = dict(ACTION_CHOICES)
+    return [{"id": entry.id, "who": entry.actor, "when": local_time(entry.at),
+             "action": str(actions.get(entry.action, entry.action)),
+             "table": table_label(entry.table), "summary": entry.summary,
+             "changes": _changes(view, None, entry, "changes") if entry.change_dict else ""}
+            for entry in entries]
+
+
+def audit_screen(view):
+    """The audit trail's screen in ``view``'s admin, or None."""
+    return _screen_of(view, AuditEntry._meta.table_name)
+
+
+def customer_trail_url(view, customer_id: int) -> str | None:
+    """The audit list filtered to one customer's entries (its "Customer id" equals filter)."""
+    screen = audit_screen(view)
+    if screen is None or not screen.is_accessible():
+        return None
+    for index, flt in enumerate(screen._filters or ()):
+        if isinstance(flt, IntEqualFilter) and flt.column is AuditEntry.customer:
+            return url_for(f"{screen.endpoint}.index_view", **{
+                f"flt0_{screen.get_filter_arg(index, flt)}": customer_id})
+    return None
 
 
 def _show(value):

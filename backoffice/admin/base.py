@@ -15,6 +15,10 @@ path through :mod:`backoffice.scoping`:
 Roles: ``read_roles`` open the screen, ``edit_roles`` may create, edit and
 delete; anything else gets a 403 on every write endpoint.
 
+An export holds every row of the narrowed list or nothing: above
+``EXPORT_MAX_ROWS`` rows (counted with a LIMIT, so the count stays cheap) it is
+refused with a message on the list, never cut short silently.
+
 Large tables stay fast: the count is capped (``count_cap``), foreign keys shown
 in a list are loaded in one query per column, OFFSET is never deeper than
 ``max_page_depth`` pages (the last pages are read in reverse order), and the
@@ -30,11 +34,12 @@ from functools import reduce
 from typing import ClassVar
 
 from flask import abort, current_app, flash, g, has_app_context, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView
+from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
+from flask_babel import format_decimal
 from flask_login import current_user
 from markupsafe import Markup, escape
 from peewee import OP, Expression, ForeignKeyField, IntegrityError
@@ -287,8 +292,8 @@ class ScopedModelView(AccessMixin, ModelView):
         counted = query.order_by().limit(self.count_cap + 1).count()
         return counted if counted <= self.count_cap else None
 
-    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
-                 page_size=None):
+    def _narrowed_query(self, search, filters):
+        """The scoped query with the list's search and filters applied (the list and export)."""
         query = self.get_query()
         joins: set[str] = set()
         if self._search_supported and search:
@@ -298,7 +303,11 @@ class ScopedModelView(AccessMixin, ModelView):
                 flt = self._filters[index]
                 query = self._handle_join(query, flt.column, joins)
                 query = flt.apply(query, flt.clean(value))
+        return query, joins
 
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        query, joins = self._narrowed_query(search, filters)
         count = self._capped_count(query)
         page_size = self.page_size if page_size is None else page_size
         page = page or 0
@@ -455,6 +464,21 @@ class ScopedModelView(AccessMixin, ModelView):
             flash(_("%(count)d record(s) deleted.", count=count), "success")
 
     # -- export --------------------------------------------------------------------
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        """Export the list as it is narrowed, or refuse (nothing downloaded) above the cap."""
+        if self.can_export and export_type in self.export_types:
+            cap = self.export_max_rows
+            args = self._get_list_extra_args()
+            query, _joins = self._narrowed_query(args.search, args.filters)
+            # stops counting at cap + 1: SELECT COUNT(1) FROM (... LIMIT cap + 1)
+            if query.order_by().limit(cap + 1).count() > cap:
+                flash(_("More than %(max)s rows match; an export holds at most %(max)s: "
+                        "narrow the list with a filter or a search.",
+                        max=format_decimal(cap)), "warning")
+                return redirect(self.get_url(".index_view", **request.args.to_dict(flat=False)))
+        return super().export(export_type)
 
     def get_export_value(self, model, name):
         return neutralise(super().get_export_value(model, name))

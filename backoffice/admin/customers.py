@@ -1,5 +1,9 @@
 # ruff: noqa: RUF012 -- Flask-Admin views are declared with class-level dicts, read and never mutated
-"""The customer file: customers (with one page showing the whole file), sites, contacts, contracts."""
+"""The customer file: customers (with one page showing the whole file), sites, contacts, contracts.
+
+The file's page ends with its timeline: the latest audit entries recorded
+against the customer (``AuditEntry.customer``), narrowed like the audit screen.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from flask_login import current_user
 from wtforms import SelectField
 
 from ..i18n import _l
-from ..models import Contact, Contract, ContractStatus, Customer, Office, Site, Unit
-from ..scoping import scoped
+from ..models import AuditEntry, Contact, Contract, ContractStatus, Customer, Office, Site, Unit
+from ..scoping import scoped, visible
+from .audit import customer_trail_url, describe
 from .base import ScopedModelView
 
 CONTRACT_STATUS_CHOICES = [(ContractStatus.DRAFT, _l("Draft")),
@@ -18,6 +23,8 @@ CONTRACT_STATUS_CHOICES = [(ContractStatus.DRAFT, _l("Draft")),
                            (ContractStatus.TERMINATED, _l("Terminated"))]
 #: a customer file page lists at most this many units; the rest is one click away
 FILE_UNITS_SHOWN = 200
+#: the customer file's timeline shows this many latest changes; the rest is in the audit trail
+TIMELINE_SHOWN = 20
 
 
 class InCustomerCode(FilterEqual):
@@ -57,6 +64,9 @@ class CustomerView(ScopedModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
             kwargs["file"] = customer_file(kwargs["model"])
+            kwargs["timeline"] = describe(self, customer_timeline(kwargs["model"]))
+            kwargs["timeline_url"] = customer_trail_url(self, kwargs["model"].id)
+            kwargs["timeline_shown"] = TIMELINE_SHOWN
             from .products import UNIT_STATUS_CHOICES
             # the status columns of the file's tables show their labels, not stored values
             kwargs["value_labels"] = {"contract": {"status": dict(CONTRACT_STATUS_CHOICES)},
@@ -77,6 +87,14 @@ def customer_file(customer):
         "unit_count": units.count(),
         "units_shown": FILE_UNITS_SHOWN,
     }
+
+
+def customer_timeline(customer, limit=TIMELINE_SHOWN):
+    """The latest audit entries of ``customer`` the viewer may see, newest first (one query)."""
+    return list(visible(AuditEntry, current_user)
+                .where(AuditEntry.customer == customer.id)
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                .limit(limit))
 
 
 class SiteView(ScopedModelView):

@@ -1,7 +1,9 @@
 """Warranty look-up: a serial number and a date -> the unit, its customer, in or out of warranty.
 
 The verdict comes from :func:`backoffice.services.warranty.warranty_status`; this
-screen only finds the unit (within the user's offices) and shows the answer.
+screen only finds the unit (within the user's offices) and shows the answer:
+in or out of warranty, who pays (``charge``) and what decided it (``decided_by``,
+the rule engine's own words: the term set or plugin and its rule).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from flask_login import current_user
 from wtforms import DateField, Form, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..hookspecs import Charge
 from ..i18n import _, _l
 from ..models import Customer, Product, Unit
 from ..scoping import scoped
@@ -27,6 +30,15 @@ REASONS = {
     "warranty ended": _l("warranty ended"),
     "before warranty start": _l("before warranty start"),
     "not accepted yet: warranty has not started": _l("not accepted yet: warranty has not started"),
+}
+
+
+#: who pays, for each ``Charge`` value
+CHARGES = {
+    Charge.FREE: _l("Free of charge"),
+    Charge.CHARGEABLE: _l("Chargeable to the customer"),
+    Charge.NEGOTIATE: _l("The parties negotiate"),
+    Charge.UNDETERMINED: _l("Depends on the root cause of the fault"),
 }
 
 
@@ -54,6 +66,7 @@ class WarrantyView(SecureView):
                 result = {
                     "unit": unit, "status": status,
                     "reason": REASONS.get(status.reason, status.reason),
+                    "charge": str(CHARGES.get(status.charge, status.charge)),
                     "status_label": dict(UNIT_STATUS_CHOICES).get(unit.status, unit.status),
                     "customer": Customer.get_by_id(unit.customer_id),
                     "product": Product.get_by_id(unit.product_id),
