@@ -97,3 +97,16 @@ def test_units_follow_their_contracts_warranty_months(world):
     assert entry.change_dict["warranty_end"] == ["2027-02-09", "2028-02-09"]
     # the other office's contract and units are untouched
     assert Unit.get_by_id(world.guangzhou_unit.id).warranty_end == dt.date(2027, 2, 9)
+
+
+def test_coordinates_are_checked_for_offices_and_sites(world):
+    from backoffice.models import Office, Site
+    with pytest.raises(RuleViolation, match="latitude and longitude"):
+        Office.create(code="XXX", name="Nowhere", city="-", province="-", latitude=None,
+                      longitude=None)
+    world.harbin.latitude = 95
+    with pytest.raises(RuleViolation, match="between -90 and 90"):
+        world.harbin.save()
+    with pytest.raises(RuleViolation, match="both latitude and longitude"):
+        Site.create(customer=world.harbin_customer, name="half", latitude=45)
+    assert Office.select().count() == 2 and Site.select().count() == 2

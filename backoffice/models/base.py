@@ -91,6 +91,27 @@ class AuditedModel(BaseModel):
         """
         raise NotImplementedError(f"{cls.__name__} declares no office scope")
 
+    def taken(self, field) -> bool:
+        """Does another row already hold this row's value of the unique ``field``?
+
+        Checked before writing so a duplicate is a clear form error, not an
+        IntegrityError (the unique index still guards against a race).
+        """
+        cls = type(self)
+        clash = cls.select(cls._meta.primary_key).where(field == getattr(self, field.name))
+        if self.get_id() is not None:
+            clash = clash.where(cls._meta.primary_key != self.get_id())
+        return clash.exists()
+
+    def check_coordinates(self) -> None:
+        """Latitude and longitude: both or neither, and on the globe."""
+        if (self.latitude is None) != (self.longitude is None):
+            raise RuleViolation(_("Give both latitude and longitude, or neither."), "latitude")
+        if self.latitude is not None and not -90 <= float(self.latitude) <= 90:
+            raise RuleViolation(_("Latitude must be between -90 and 90."), "latitude")
+        if self.longitude is not None and not -180 <= float(self.longitude) <= 180:
+            raise RuleViolation(_("Longitude must be between -180 and 180."), "longitude")
+
     def after_update(self, changes: dict) -> None:
         """Called inside the update's transaction, after its audit row; ``changes`` is
         ``{field: [old, new]}``. Rows derived from this one follow it here."""

@@ -57,10 +57,7 @@ class Contract(CustomerPart):
         if self.warranty_months is not None and not 0 <= self.warranty_months <= 600:
             raise RuleViolation(_("Warranty months must be between 0 and 600."),
                                 "warranty_months")
-        clash = Contract.select(Contract.id).where(Contract.number == self.number)
-        if self.get_id() is not None:
-            clash = clash.where(Contract.id != self.get_id())
-        if clash.exists():
+        if self.taken(Contract.number):
             raise RuleViolation(_("Contract number %(number)s is already used.",
                                   number=self.number), "number")
         from ..plugins import check_contract_plugins

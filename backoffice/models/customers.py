@@ -23,10 +23,7 @@ class Customer(AuditedModel):
             self.code = self.code.strip().upper()
         if not self.code:
             raise RuleViolation(_("A customer needs a code."), "code")
-        clash = Customer.select(Customer.id).where(Customer.code == self.code)
-        if self.get_id() is not None:
-            clash = clash.where(Customer.id != self.get_id())
-        if clash.exists():
+        if self.taken(Customer.code):
             raise RuleViolation(_("Customer code %(code)s is already used.", code=self.code), "code")
 
     @classmethod
@@ -73,12 +70,7 @@ class Site(CustomerPart):
     road_distance_km = DecimalField(max_digits=8, decimal_places=1, null=True)
 
     def validate(self):
-        if (self.latitude is None) != (self.longitude is None):
-            raise RuleViolation(_("Give both latitude and longitude, or neither."), "latitude")
-        if self.latitude is not None and not -90 <= float(self.latitude) <= 90:
-            raise RuleViolation(_("Latitude must be between -90 and 90."), "latitude")
-        if self.longitude is not None and not -180 <= float(self.longitude) <= 180:
-            raise RuleViolation(_("Longitude must be between -180 and 180."), "longitude")
+        self.check_coordinates()
         if self.road_distance_km is not None and self.road_distance_km < 0:
             raise RuleViolation(_("A road distance cannot be negative."), "road_distance_km")
 

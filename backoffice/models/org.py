@@ -29,10 +29,9 @@ class Office(AuditedModel):
     longitude = DecimalField(max_digits=9, decimal_places=6)
 
     def validate(self):
-        if self.latitude is not None and not -90 <= float(self.latitude) <= 90:
-            raise RuleViolation(_("Latitude must be between -90 and 90."), "latitude")
-        if self.longitude is not None and not -180 <= float(self.longitude) <= 180:
-            raise RuleViolation(_("Longitude must be between -180 and 180."), "longitude")
+        if self.latitude is None or self.longitude is None:
+            raise RuleViolation(_("An office needs its latitude and longitude."), "latitude")
+        self.check_coordinates()
 
     @classmethod
     def office_filter(cls, office_id):

@@ -30,10 +30,7 @@ class Product(AuditedModel):
                                 "design_life_years")
         if self.warranty_months is not None and not 0 <= self.warranty_months <= 600:
             raise RuleViolation(_("Warranty months must be between 0 and 600."), "warranty_months")
-        clash = Product.select(Product.id).where(Product.model == self.model)
-        if self.get_id() is not None:
-            clash = clash.where(Product.id != self.get_id())
-        if clash.exists():
+        if self.taken(Product.model):
             raise RuleViolation(_("Product model %(model)s is already in the catalogue.", model=self.model),
                                 "model")
 
@@ -83,10 +80,7 @@ class Unit(CustomerPart):
             raise RuleViolation(_("A unit needs a serial number."), "serial")
         if self.status not in UnitStatus.ALL:
             raise RuleViolation(_("Unknown unit status %(status)s.", status=self.status), "status")
-        clash = Unit.select(Unit.id).where(Unit.serial == self.serial)
-        if self.get_id() is not None:
-            clash = clash.where(Unit.id != self.get_id())
-        if clash.exists():
+        if self.taken(Unit.serial):
             raise RuleViolation(_("Serial number %(serial)s is already registered.", serial=self.serial), "serial")
         if self.contract_id is None:
             raise RuleViolation(_("A unit belongs to a contract."), "contract")
