@@ -54,7 +54,7 @@ def make_world() -> World:
         for key, office, code in (("harbin", harbin, "C-HRB-1"), ("guangzhou", guangzhou,
                                                                     "C-CAN-1")):
             customer = Customer.create(code=code, name=f"{office.city} Power Works",
-                                       industry="utilities", office=office)
+                                       industry="power", office=office)
             site = Site.create(customer=customer, name=f"{office.city} plant",
                                city=office.city, latitude=office.latitude,
                                longitude=office.longitude)

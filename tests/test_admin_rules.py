@@ -44,14 +44,14 @@ def test_stale_version_is_refused_with_a_clear_message(client, auth, world):
     opened = form_values(client, url)  # the user opens the form (version 1) ...
     with acting_as("someone else"):  # ... someone else saves meanwhile
         other = Customer.get_by_id(world.harbin_customer.id)
-        other.industry = "mining"
+        other.industry = "finance"
         other.save()
     audits = AuditEntry.select().count()
     page = client.post(url, data={**opened, "name": "Lost update"}, follow_redirects=True)
     assert page.status_code == 200
     assert "changed by someone else since you opened it" in page.get_data(as_text=True)
     after = Customer.get_by_id(world.harbin_customer.id)
-    assert (after.name, after.industry, after.version) == ("Harbin Power Works", "mining", 2)
+    assert (after.name, after.industry, after.version) == ("Harbin Power Works", "finance", 2)
     assert AuditEntry.select().count() == audits
     # reloading the form picks up the new version, and the change goes through
     page = submit(client, url, {"name": "Reloaded"})

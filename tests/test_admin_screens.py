@@ -93,7 +93,7 @@ def _create_data(world):
                   {"phone": "139"}),
         "customer": (Customer, Customer.code == "C-NEW-1",
                      {"code": "c-new-1", "name": "New Works", "office": str(h.id)},
-                     {"industry": "steel"}),
+                     {"industry": "water"}),
         "site": (Site, Site.name == "Second plant",
                  {"customer": str(world.harbin_customer.id), "name": "Second plant"},
                  {"city": "Daqing"}),

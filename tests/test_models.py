@@ -110,3 +110,13 @@ def test_coordinates_are_checked_for_offices_and_sites(world):
     with pytest.raises(RuleViolation, match="both latitude and longitude"):
         Site.create(customer=world.harbin_customer, name="half", latitude=45)
     assert Office.select().count() == 2 and Site.select().count() == 2
+
+
+def test_industry_is_one_of_the_list(world):
+    customer = world.harbin_customer
+    customer.industry = "mining"
+    with pytest.raises(RuleViolation, match="Unknown industry 'mining'"):
+        customer.save()
+    customer.industry = "rail"
+    customer.save()
+    assert customer.__class__.get_by_id(customer.id).industry == "rail"

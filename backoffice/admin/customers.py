@@ -12,7 +12,17 @@ from flask_login import current_user
 from wtforms import SelectField
 
 from ..i18n import _l
-from ..models import AuditEntry, Contact, Contract, ContractStatus, Customer, Office, Site, Unit
+from ..models import (
+    AuditEntry,
+    Contact,
+    Contract,
+    ContractStatus,
+    Customer,
+    Industry,
+    Office,
+    Site,
+    Unit,
+)
 from ..scoping import scoped, visible
 from .audit import customer_trail_url, describe
 from .base import ScopedModelView
@@ -21,6 +31,16 @@ CONTRACT_STATUS_CHOICES = [(ContractStatus.DRAFT, _l("Draft")),
                            (ContractStatus.ACTIVE, _l("Active")),
                            (ContractStatus.COMPLETED, _l("Completed")),
                            (ContractStatus.TERMINATED, _l("Terminated"))]
+INDUSTRY_CHOICES = [(Industry.POWER, _l("Power")),
+                    (Industry.TELECOM, _l("Telecommunications")),
+                    (Industry.RAIL, _l("Rail transit")),
+                    (Industry.WATER, _l("Water")),
+                    (Industry.PETROCHEMICAL, _l("Petrochemical")),
+                    (Industry.DATA_CENTRE, _l("Data centre")),
+                    (Industry.HEALTHCARE, _l("Healthcare")),
+                    (Industry.FINANCE, _l("Finance")),
+                    (Industry.MANUFACTURING, _l("Manufacturing")),
+                    (Industry.OTHER, _l("Other"))]
 #: a customer file page lists at most this many units; the rest is one click away
 FILE_UNITS_SHOWN = 200
 #: the customer file's timeline shows this many latest changes; the rest is in the audit trail
@@ -56,10 +76,14 @@ class CustomerView(ScopedModelView):
     column_searchable_list = ("code", "name")
     column_search_prefix = ("code",)
     search_placeholder_text = _l("Customer code or name")
-    column_filters = ("industry", InOfficeCode(Customer.office, _l("Serving office code")))
+    column_choices = {"industry": INDUSTRY_CHOICES}
+    column_filters = (FilterEqual(Customer.industry, _l("Industry"), options=INDUSTRY_CHOICES),
+                      InOfficeCode(Customer.office, _l("Serving office code")))
     column_sortable_list = ("code", "name", "industry")
     column_default_sort = "code"
     form_columns = ("code", "name", "industry", "office", "notes")
+    form_overrides = {"industry": SelectField}
+    form_args = {"industry": {"choices": INDUSTRY_CHOICES}}
 
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:

@@ -3,7 +3,7 @@
 from .audit import AuditEntry, LoginAttempt
 from .base import AuditedModel, BaseModel, ConcurrentEditError, RuleViolation
 from .contracts import Contract, ContractStatus
-from .customers import Contact, Customer, Site
+from .customers import Contact, Customer, Industry, Site
 from .org import ROLE_LABELS, Office, Role, Staff
 from .products import Product, Unit, UnitStatus
 from .terms import TermSet, TermSetVersion
@@ -22,6 +22,7 @@ __all__ = [
           "Contract",
           "ContractStatus",
           "Customer",
+    "Industry",
           "LoginAttempt",
           "Office",
           "Product",

@@ -9,6 +9,23 @@ from .base import AuditedModel, RuleViolation
 from .org import Office
 
 
+class Industry:
+    """The industries a customer can be in: a fixed list, so lists filter and count by it."""
+
+    POWER = "power"
+    TELECOM = "telecom"
+    RAIL = "rail"
+    WATER = "water"
+    PETROCHEMICAL = "petrochemical"
+    DATA_CENTRE = "data centre"
+    HEALTHCARE = "healthcare"
+    FINANCE = "finance"
+    MANUFACTURING = "manufacturing"
+    OTHER = "other"
+    ALL = (POWER, TELECOM, RAIL, WATER, PETROCHEMICAL, DATA_CENTRE, HEALTHCARE, FINANCE,
+           MANUFACTURING, OTHER)
+
+
 class Customer(AuditedModel):
     """A customer; the serving office owns its file."""
 
@@ -23,6 +40,9 @@ class Customer(AuditedModel):
             self.code = self.code.strip().upper()
         if not self.code:
             raise RuleViolation(_("A customer needs a code."), "code")
+        if self.industry and self.industry not in Industry.ALL:
+            raise RuleViolation(_("Unknown industry %(industry)r.", industry=self.industry),
+                                "industry")
         if self.taken(Customer.code):
             raise RuleViolation(_("Customer code %(code)s is already used.", code=self.code), "code")
 
