@@ -61,7 +61,7 @@ def make_world() -> World:
             contact = Contact.create(customer=customer, name=f"Contact {office.city}",
                                      phone="13800000000")
             contract = Contract.create(number=f"K-{office.code}-1", customer=customer,
-                                       signed_on=dt.date(2025, 1, 10), value=Decimal("100000"))
+                                       signed_on=dt.date(2025, 1, 10), value=Decimal(100000))
             unit = Unit.create(serial=f"SN-{office.code}-0001", product=product,
                                contract=contract, site=site, installed_on=dt.date(2025, 2, 1),
                                accepted_on=dt.date(2025, 2, 10))
