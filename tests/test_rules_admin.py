@@ -449,3 +449,23 @@ def test_unchanged_terms_are_refused_in_chinese_on_the_screen(client, auth, worl
     body = text(post_form(client, "/admin/rules/terms/premium/edit", terms_form(note="again")))
     assert "premium v1" in body and "already has exactly these terms" not in body
     assert "field-error" in body
+
+
+def test_a_sets_page_moves_only_its_own_contracts(client, auth, world):
+    """premium's page lists the contracts on premium's older versions, not the contracts
+    on other sets; a forged id of another set's contract is refused and nothing moves."""
+    v1 = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
+    world.harbin_contract.term_set_version = v1
+    world.harbin_contract.save()
+    publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text().replace(
+        "hours = 1\n", "hours = 0.5\n")))
+    auth.login("hq")
+    body = text(client.get("/admin/rules/terms/premium/"))
+    assert "K-HRB-1 (premium v1)" in body
+    assert "K-CAN-1" not in body  # on the standard terms: moved under Contract rules
+    token = csrf_token(client.get("/admin/rules/terms/premium/").get_data(as_text=True))
+    page = client.post("/admin/rules/terms/premium/move", follow_redirects=True,
+                       data={"contracts": [str(world.guangzhou_contract.id)],
+                             "csrf_token": token})
+    assert "Choose the contracts to move." in text(page)
+    assert Contract.get_by_id(world.guangzhou_contract.id).term_set_version_id is None

@@ -133,11 +133,7 @@ class TermSetsView(RulesView):
         versions = list(TermSetVersion.select().where(TermSetVersion.term_set == term_set)
                         .order_by(TermSetVersion.number.desc()))
         latest = versions[0] if versions else None
-        movable = []
-        if latest is not None:
-            movable = list(_contracts_with_labels().where(
-                (Contract.term_set_version != latest) | Contract.term_set_version.is_null())
-                .order_by(Contract.number))
+        movable = list(_movable(term_set, latest).order_by(Contract.number)) if latest else []
         form = MoveForm()
         form.contracts.choices = [(c.id, f"{c.number} ({_joined_label(c)})") for c in movable]
         return self.render("admin/rules/terms_history.html", term_set=term_set,
@@ -151,8 +147,7 @@ class TermSetsView(RulesView):
         term_set = TermSet.get_or_none(TermSet.name == set_name) or abort(404)
         latest = term_set.latest() or abort(404)
         form = MoveForm()
-        form.contracts.choices = [(c.id, c.number) for c in Contract.select(Contract.id,
-                                                                            Contract.number)]
+        form.contracts.choices = [(c.id, c.number) for c in _movable(term_set, latest)]
         if not form.validate():
             flash(_("Choose the contracts to move."), "error")
             return redirect(url_for(".history", set_name=set_name))
@@ -221,6 +216,22 @@ STANDARD_FILTER = "standard"
 
 def _standard_label() -> str:
     return _("%(label)s (standard)", label=STANDARD.label)
+
+
+def _movable(term_set, latest):
+    """The contracts this set's page may move to its latest version: those pinned to one of
+    its older versions (and, for the charter, those on the built-in standard terms).
+
+    Moving a contract from one term set to another is a decision about that contract,
+    made one at a time under *Contract rules*; so the list stays as long as the set's
+    own contracts, not every contract of the company.
+    """
+    older = (TermSetVersion.select(TermSetVersion.id)
+             .where((TermSetVersion.term_set == term_set) & (TermSetVersion.id != latest.id)))
+    condition = Contract.term_set_version.in_(older)
+    if term_set.name == STANDARD.name:
+        condition |= Contract.term_set_version.is_null()
+    return _contracts_with_labels().where(condition)
 
 
 def _contracts_with_labels():
