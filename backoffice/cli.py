@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 
 import click
+import peewee
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
@@ -106,8 +107,18 @@ def main(argv=None):
         sys.exit(exc.exit_code)
     except ConfigError as exc:
         fail(str(exc))
+    except peewee.DatabaseError as exc:
+        fail(database_problem(exc))
     except SystemExit:
         raise
+
+
+def database_problem(exc: Exception) -> str:
+    """One line for a database that cannot be reached or is not migrated."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if "no such table" in first or ("relation" in first and "does not exist" in first):
+        return _("database: %(problem)s (run `backoffice db upgrade`)", problem=first)
+    return _("database: %(problem)s", problem=first)
 
 
 __all__ = ["cli", "current_app", "fail", "main"]
