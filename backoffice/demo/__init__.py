@@ -398,4 +398,8 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
                 progress(added, missing)
         for sql in dropped:
             database.execute_sql(sql)
+    if is_postgres():
+        # a freshly loaded table has no visibility map yet: until autovacuum comes by,
+        # counts read the table instead of the index (20-37 ms at 1M, 3 ms after this)
+        database.execute_sql("VACUUM ANALYZE unit")
     return added
