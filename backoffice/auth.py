@@ -39,6 +39,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from .admin.base import SecureView
 from .config import LANGUAGES
+from .forms import select_choices
 from .i18n import LANGUAGE_NAMES, _, _l
 
 bp = Blueprint("auth", __name__)
@@ -83,8 +84,8 @@ class LanguageForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = [("", _("Follow the browser"))] + [
-            (code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+        self.language.choices = select_choices([("", _("Follow the browser"))] + [
+            (code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
 
 
 # -- throttle -------------------------------------------------------------------

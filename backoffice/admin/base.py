@@ -47,6 +47,7 @@ from wtforms import HiddenField
 from wtfpeewee.fields import SelectQueryField
 
 from ..db import database, is_postgres
+from ..forms import select_choices
 from ..i18n import _, _l
 from ..models import Role, RuleViolation
 from ..scoping import can_see, scoped
@@ -371,6 +372,8 @@ class ScopedModelView(AccessMixin, ModelView):
         saved = self.form_excluded_columns, self.form_args
         labels = {name: {"label": label} for name, label in (self.column_labels or {}).items()}
         for name, args in (self.form_args or {}).items():
+            if "choices" in args:
+                args = {**args, "choices": select_choices(args["choices"])}
             labels[name] = {**labels.get(name, {}), **args}
         self.form_excluded_columns, self.form_args = excluded, labels
         try:

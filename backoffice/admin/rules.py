@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..db import database
+from ..forms import select_choices
 from ..i18n import _, _l
 from ..models import Contract, Customer, Role, RuleViolation, TermSet, TermSetVersion
 from ..models.terms import publish
@@ -135,7 +136,8 @@ class TermSetsView(RulesView):
         latest = versions[0] if versions else None
         movable = list(_movable(term_set, latest).order_by(Contract.number)) if latest else []
         form = MoveForm()
-        form.contracts.choices = [(c.id, f"{c.number} ({_joined_label(c)})") for c in movable]
+        form.contracts.choices = select_choices(
+            [(c.id, f"{c.number} ({_joined_label(c)})") for c in movable])
         return self.render("admin/rules/terms_history.html", term_set=term_set,
                            versions=versions, pinned=_pinned_counts(), move_form=form,
                            latest=latest)
@@ -147,7 +149,8 @@ class TermSetsView(RulesView):
         term_set = TermSet.get_or_none(TermSet.name == set_name) or abort(404)
         latest = term_set.latest() or abort(404)
         form = MoveForm()
-        form.contracts.choices = [(c.id, c.number) for c in _movable(term_set, latest)]
+        form.contracts.choices = select_choices(
+            [(c.id, c.number) for c in _movable(term_set, latest)])
         if not form.validate():
             flash(_("Choose the contracts to move."), "error")
             return redirect(url_for(".history", set_name=set_name))
@@ -307,7 +310,8 @@ class ContractRulesView(RulesView):
     def edit(self, contract_id):
         contract = Contract.get_or_none(Contract.id == contract_id) or abort(404)
         form = ContractRulesForm()
-        form.term_set_version.choices = [("", _standard_label())] + _version_choices()[1:]
+        form.term_set_version.choices = select_choices(
+            [("", _standard_label())] + _version_choices()[1:])
         if request.method == "GET":
             form.term_set_version.data = str(contract.term_set_version_id or "")
             form.plugins.data = contract.plugins
@@ -348,8 +352,8 @@ class PreviewView(RulesView):
         form = PreviewForm(request.args)
         versions = list(TermSetVersion.select(TermSetVersion, TermSet).join(TermSet)
                         .order_by(TermSet.name, TermSetVersion.number))
-        form.version.choices = [("", _("(as pinned)"))] + [
-            (str(v.id), f"{v.term_set.name} v{v.number}") for v in versions]
+        form.version.choices = select_choices([("", _("(as pinned)"))] + [
+            (str(v.id), f"{v.term_set.name} v{v.number}") for v in versions])
         if not request.args.get("received"):
             form.received.data = dt.datetime.now(current_engine().tz).strftime("%Y-%m-%dT%H:%M")
         number = (form.contract.data or "").strip().upper()
