@@ -149,12 +149,14 @@ class AuthActions:
     def __init__(self, client):
         self.client = client
 
-    def login(self, username: str, password: str = "correct-horse-1", follow=True):
+    def login(self, username: str, password: str = "correct-horse-1", follow=True,
+              remote_addr: str | None = None):
         page = self.client.get("/login")
         token = csrf_token(page.get_data(as_text=True))
+        environ = {"REMOTE_ADDR": remote_addr} if remote_addr else {}
         return self.client.post("/login", data={"username": username, "password": password,
                                                 "csrf_token": token},
-                                follow_redirects=follow)
+                                follow_redirects=follow, environ_base=environ)
 
     def logout(self):
         page = self.client.get("/admin/")

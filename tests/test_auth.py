@@ -9,7 +9,7 @@ import pytest
 from backoffice.db import acting_as
 from backoffice.models import LoginAttempt, Staff
 from backoffice.models.base import utcnow
-from tests.conftest import csrf_token
+from tests.conftest import AuthActions, csrf_token
 from tests.factories import PASSWORD
 
 
@@ -165,11 +165,8 @@ def test_throttle_locks_username_even_with_the_right_password(app, client, auth,
     assert "Too many failed logins" in response.get_data(as_text=True)
     assert _logged_in_as(client) is None
     # another account from another address is not affected
-    other = app.test_client()
-    token = csrf_token(other.get("/login").get_data(as_text=True))
-    response = other.post("/login", data={"username": "hq", "password": PASSWORD,
-                                          "csrf_token": token},
-                          environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    response = AuthActions(app.test_client()).login("hq", PASSWORD, follow=False,
+                                                    remote_addr="10.0.0.9")
     assert response.status_code == 302
 
 
@@ -187,17 +184,12 @@ def test_throttle_counts_in_the_database_shared_by_instances(make_app, app, worl
     second = make_app()
     limit = app.config["LOGIN_MAX_FAILURES"]
     for n in range(limit):
-        a = (app if n % 2 else second).test_client()
-        token = csrf_token(a.get("/login").get_data(as_text=True))
-        a.post("/login", data={"username": "admin", "password": "nope-nope",
-                               "csrf_token": token},
-               environ_base={"REMOTE_ADDR": f"10.0.1.{n}"})
+        instance = app if n % 2 else second
+        AuthActions(instance.test_client()).login("admin", "nope-nope", follow=False,
+                                                  remote_addr=f"10.0.1.{n}")
     assert LoginAttempt.select().where(~LoginAttempt.success).count() == limit
-    c = second.test_client()
-    token = csrf_token(c.get("/login").get_data(as_text=True))
-    response = c.post("/login", data={"username": "admin", "password": PASSWORD,
-                                      "csrf_token": token},
-                      environ_base={"REMOTE_ADDR": "10.0.2.1"})
+    response = AuthActions(second.test_client()).login("admin", PASSWORD, follow=False,
+                                                       remote_addr="10.0.2.1")
     assert response.status_code == 429
 
 
@@ -237,7 +229,7 @@ def test_throttle_counts_the_client_behind_a_trusted_proxy(make_app, db_url):
     """With trusted_proxies = 1 the address comes from X-Forwarded-For, so one client's
     failures do not lock out another client behind the same proxy."""
     from backoffice.models import LoginAttempt
-    from tests.conftest import AuthActions, _fresh_database
+    from tests.conftest import _fresh_database
 
     app = make_app(trusted_proxies=1, login_max_failures=2)
     _fresh_database(db_url)
