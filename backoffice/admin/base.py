@@ -34,12 +34,11 @@ from functools import reduce
 from typing import ClassVar
 
 from flask import abort, current_app, flash, g, has_app_context, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin import AdminIndexView, BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
-from flask_babel import format_decimal
 from flask_login import current_user
 from markupsafe import Markup, escape
 from peewee import OP, Expression, ForeignKeyField, IntegrityError
@@ -51,6 +50,7 @@ from ..forms import select_choices
 from ..i18n import _, _l
 from ..models import Role, RuleViolation
 from ..scoping import can_see, scoped
+from .export import ExportMixin
 
 #: columns every audited table has; never edited through a form
 BOOKKEEPING = ("version", "created_at", "updated_at")
@@ -59,15 +59,6 @@ TABLE_LABELS = {"office": _l("Office"), "staff": _l("Staff"), "customer": _l("Cu
                 "site": _l("Site"), "contact": _l("Contact"), "contract": _l("Contract"),
                 "product": _l("Product"), "unit": _l("Unit"), "term_set": _l("Term set"),
                 "term_set_version": _l("Term set version")}
-#: first characters that make a spreadsheet cell a formula (formula injection)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def table_label(table: str) -> str:
@@ -158,15 +149,12 @@ class VersionField(HiddenField):
         pass  # applied by ScopedModelView.update_model, as an int
 
 
-class ScopedModelView(AccessMixin, ModelView):
+class ScopedModelView(ExportMixin, AccessMixin, ModelView):
     """A model screen: every row it reads or writes is narrowed by office scoping."""
 
     list_template = "admin/scoped/list.html"
     can_view_details = True
-    can_export = True
-    export_types = ("csv", "xlsx")
     column_display_pk = False
-    column_export_exclude_list = ("version",)
     details_modal = False
     # booleans read 是/否 (list: an icon with that tooltip); exports keep True/False
     column_type_formatters: ClassVar[dict] = {
@@ -224,10 +212,6 @@ class ScopedModelView(AccessMixin, ModelView):
     @property
     def page_size(self):
         return current_app.config.get("PAGE_SIZE", 50) if has_app_context() else 50
-
-    @property
-    def export_max_rows(self):
-        return current_app.config.get("EXPORT_MAX_ROWS", 50000) if has_app_context() else 50000
 
     # -- reading: every path is scoped -----------------------------------------
 
@@ -465,31 +449,6 @@ class ScopedModelView(AccessMixin, ModelView):
                 count += 1
         if count:
             flash(_("%(count)d record(s) deleted.", count=count), "success")
-
-    # -- export --------------------------------------------------------------------
-
-    @expose("/export/<export_type>/")
-    def export(self, export_type):
-        """Export the list as it is narrowed, or refuse (nothing downloaded) above the cap."""
-        if self.can_export and export_type in self.export_types:
-            cap = self.export_max_rows
-            args = self._get_list_extra_args()
-            query, _joins = self._narrowed_query(args.search, args.filters)
-            # stops counting at cap + 1: SELECT COUNT(1) FROM (... LIMIT cap + 1)
-            if query.order_by().limit(cap + 1).count() > cap:
-                flash(_("More than %(max)s rows match; an export holds at most %(max)s: "
-                        "narrow the list with a filter or a search.",
-                        max=format_decimal(cap)), "warning")
-                return redirect(self.get_url(".index_view", **request.args.to_dict(flat=False)))
-        return super().export(export_type)
-
-    def get_export_value(self, model, name):
-        return neutralise(super().get_export_value(model, name))
-
-    def get_export_name(self, export_type="csv"):
-        # the menu name may be translated; file names stay ASCII
-        import time
-        return f"{self.endpoint}_{time.strftime('%Y-%m-%d_%H-%M-%S')}.{export_type}"
 
 
 def delete_with_parts(instance):
