@@ -32,15 +32,16 @@ ensure_venv() {
 }
 
 pip_install() {
-    # pip install -e "$1" unless this very pyproject.toml was installed already;
+    # pip install -e "$1", held to the tested versions of constraints.txt, unless
+    # this very pyproject.toml, setup.py and constraints.txt were installed already;
     # -qq: errors only (a warning per package about local index paths is noise)
     local stamp=".venv/.installed-${2:-app}"
     local digest
-    digest=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    digest=$(cat pyproject.toml setup.py constraints.txt | sha256sum | cut -d' ' -f1)
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
         return
     fi
     echo "installing the back-office and its dependencies into .venv ..." >&2
-    .venv/bin/python -m pip install -qq --disable-pip-version-check -e "$1"
+    .venv/bin/python -m pip install -qq --disable-pip-version-check -c constraints.txt -e "$1"
     echo "$digest" >"$stamp"
 }

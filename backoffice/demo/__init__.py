@@ -24,6 +24,7 @@ import io
 import random
 import time
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from peewee import fn
@@ -39,8 +40,8 @@ __all__ = ["DEFAULT_UNITS", "OFFICE_CODES", "PASSWORDS", "SEED", "DemoRefused", 
            "accounts", "add_units", "build_plan", "counts", "great_circle_km", "is_empty",
            "is_seeded", "seed"]
 
-#: the repository's term sheets, published with the demo when present
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+#: the term sheets (rules/ in the repository), shipped inside the package (see setup.py)
+RULES_DIR = Path(resources.files("backoffice.sheets"))
 
 
 class DemoRefused(Exception):
