@@ -4,16 +4,26 @@ Every key is declared once in :data:`SETTINGS` with its type, default and meanin
 ``config.example.toml`` documents the same keys (a test keeps the two in step).
 A wrong key or value raises :class:`ConfigError` with one line naming it, and the
 CLI turns that into a one-line message and exit status 2.
+
+A relative ``plugins_dir`` read from a TOML file is taken relative to that file's
+folder, so a deployment's config and its plugins travel together whatever
+directory the service starts in; from an environment variable, a mapping or the
+default it stays relative to the working directory. A ``plugins_dir`` that was
+set (not the default) but is not a directory is logged as a warning: the
+back-office starts, with no plugins from it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger("backoffice.config")
 
 ENV_PREFIX = "BACKOFFICE_"
 LANGUAGES = ("en", "zh_Hans_CN")
@@ -40,7 +50,8 @@ SETTINGS: dict[str, Setting] = {
     "default_language": Setting(str, "en", "language when neither user nor browser chooses",
                                 LANGUAGES),
     "timezone": Setting(str, "Asia/Shanghai", "local time zone of the service center"),
-    "plugins_dir": Setting(str, "plugins", "directory of rule plugins loaded by path"),
+    "plugins_dir": Setting(str, "plugins", "directory of rule plugins loaded by path "
+                           "(relative: to the config file's folder, else the working directory)"),
     "plugins_allow": Setting(list, [], "if not empty, only these plugins are loaded"),
     "plugins_block": Setting(list, [], "plugins never loaded"),
     "trusted_proxies": Setting(int, 0, "reverse proxies in front of the app whose "
@@ -85,10 +96,12 @@ def load_settings(config: str | os.PathLike | dict | None = None,
     environ = os.environ if environ is None else environ
     values = {key: s.default for key, s in SETTINGS.items()}
     source = "config"
+    folder = None  # the TOML file's folder, which a relative plugins_dir is relative to
     if config is None and environ.get(ENV_PREFIX + "CONFIG"):
         config = environ[ENV_PREFIX + "CONFIG"]
     if isinstance(config, (str, os.PathLike)):
         source = str(config)
+        folder = Path(os.path.abspath(config)).parent
         try:
             with open(config, "rb") as fh:
                 config = tomllib.load(fh)
@@ -96,16 +109,30 @@ def load_settings(config: str | os.PathLike | dict | None = None,
             raise ConfigError(f"{source}: no such config file")
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source}: not valid TOML ({exc})")
+    set_by = {}  # key -> where it was set, for the keys that are not defaults
     for key, value in (config or {}).items():
         if key not in SETTINGS:
             raise ConfigError(f"{source}: unknown key {key!r}")
         values[key] = _coerce(key, SETTINGS[key], value, source)
+        set_by[key] = source
+    if folder is not None and "plugins_dir" in set_by:
+        values["plugins_dir"] = _relative_to(folder, values["plugins_dir"])
     for key, setting in SETTINGS.items():
         env_key = ENV_PREFIX + key.upper()
         if env_key in environ:
             values[key] = _coerce(key, setting, environ[env_key], f"env {env_key}")
+            set_by[key] = f"env {env_key}"
     _check(values)
+    plugins_dir = values["plugins_dir"]
+    if "plugins_dir" in set_by and plugins_dir and not Path(plugins_dir).is_dir():
+        logger.warning("%s: plugins_dir %s is not a directory; no plugins are loaded from it",
+                       set_by["plugins_dir"], os.path.abspath(plugins_dir))
     return values
+
+
+def _relative_to(folder: Path, value: str) -> str:
+    """``value`` as a path relative to ``folder`` when it is relative (empty stays empty)."""
+    return str(folder / value) if value and not Path(value).is_absolute() else value
 
 
 def _check(values: dict[str, Any]) -> None:

@@ -19,9 +19,6 @@ from backoffice import create_app
 from backoffice.db import database
 from backoffice.models import Staff
 
-# the integrators' helper: the ``register_plugin`` fixture, available to every test
-pytest_plugins = ["backoffice.testing"]
-
 # Hashing cost is not under test here; scrypt would make each fixture user cost ~80 ms.
 Staff.password_method = "pbkdf2:sha256:1000"
 
@@ -99,6 +96,8 @@ def db_url(request):
 @pytest.fixture
 def make_app(db_url, tmp_path):
     """Build an app on this test's database with extra settings."""
+    (tmp_path / "no-plugins").mkdir(exist_ok=True)  # empty: no plugins, and no warning
+
     def factory(**settings):
         config = {"database_url": db_url, "secret_key": "test-secret-key-0123456789",
                   "plugins_dir": str(tmp_path / "no-plugins"), **settings}
@@ -117,6 +116,13 @@ def app(make_app, db_url):
         yield application
         if not database.is_closed():
             database.close()
+
+
+@pytest.fixture
+def backoffice_app(app):
+    """The integrators' fixtures (``backoffice.testing``, loaded through its pytest11 entry
+    point: ``register_plugin`` ...) run on this suite's app, SQLite and PostgreSQL alike."""
+    return app
 
 
 @pytest.fixture

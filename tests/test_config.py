@@ -74,3 +74,67 @@ def test_cli_reports_config_error_in_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: env BACKOFFICE_PAGE_SIZE: page_size must be int, got 'lots'"]
+
+
+# -- plugins_dir: relative to the config file that sets it ------------------------------------
+
+def test_relative_plugins_dir_in_a_file_is_relative_to_the_file(tmp_path, monkeypatch):
+    folder = tmp_path / "etc"
+    (folder / "rules-plugins").mkdir(parents=True)
+    path = folder / "config.toml"
+    path.write_text('plugins_dir = "rules-plugins"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the service starts in another directory
+    settings = load_settings("../etc/config.toml", environ={})
+    assert Path(settings["plugins_dir"]) == folder / "rules-plugins"
+    # named by BACKOFFICE_CONFIG, the same
+    settings = load_settings(None, environ={"BACKOFFICE_CONFIG": str(path)})
+    assert Path(settings["plugins_dir"]) == folder / "rules-plugins"
+
+
+def test_absolute_plugins_dir_in_a_file_is_kept(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(f'plugins_dir = "{tmp_path / "abs"}"\n')
+    assert load_settings(str(path), environ={})["plugins_dir"] == str(tmp_path / "abs")
+
+
+def test_plugins_dir_from_environment_or_default_is_relative_to_the_working_directory(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('page_size = 20\n')  # a file that does not set plugins_dir
+    assert load_settings(str(path), environ={})["plugins_dir"] == "plugins"
+    settings = load_settings(str(path), environ={"BACKOFFICE_PLUGINS_DIR": "site-plugins"})
+    assert settings["plugins_dir"] == "site-plugins"
+    # the environment wins over the file, and is not moved to the file's folder
+    path.write_text('plugins_dir = "from-file"\n')
+    settings = load_settings(str(path), environ={"BACKOFFICE_PLUGINS_DIR": "site-plugins"})
+    assert settings["plugins_dir"] == "site-plugins"
+    assert load_settings({"plugins_dir": "mapped"}, environ={})["plugins_dir"] == "mapped"
+
+
+def test_a_plugins_dir_set_but_missing_is_a_warning(tmp_path, caplog):
+    path = tmp_path / "config.toml"
+    path.write_text('plugins_dir = "nowhere"\n')
+    with caplog.at_level("WARNING", logger="backoffice.config"):
+        settings = load_settings(str(path), environ={})
+    assert Path(settings["plugins_dir"]) == tmp_path / "nowhere"
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("backoffice.config", "WARNING",
+         (f"{path}: plugins_dir {tmp_path / 'nowhere'} is not a directory; "
+          "no plugins are loaded from it"))]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="backoffice.config"):
+        load_settings(str(path), environ={"BACKOFFICE_PLUGINS_DIR": str(tmp_path / "gone")})
+    assert [r.getMessage() for r in caplog.records] == [
+        (f"env BACKOFFICE_PLUGINS_DIR: plugins_dir {tmp_path / 'gone'} is not a directory; "
+         "no plugins are loaded from it")]
+
+
+def test_the_default_plugins_dir_missing_is_not_a_warning(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)  # no plugins/ here, and nobody asked for one
+    (tmp_path / "there").mkdir()
+    with caplog.at_level("WARNING", logger="backoffice.config"):
+        load_settings({}, environ={})
+        load_settings({"plugins_dir": "there"}, environ={})
+        load_settings({"plugins_dir": ""}, environ={})  # empty: no plugins directory at all
+    assert caplog.records == []
