@@ -4,18 +4,28 @@
 * ``/account``: the logged-in user's own page (any role): change the password
   (current one + the new one twice; the other sessions end, this one stays) and
   the language. It is drawn in the admin's layout (navbar, menu, log out).
-* A session ends when the account is deactivated or its ``session_epoch`` moves
-  on (a password change): the loader refuses the user, who is anonymous again.
+* Every session carries the account's ``session_epoch`` (its session
+  generation, kept in the database) from the moment it logged in, and every
+  request compares it with the account's: logging out, a deactivation and a
+  password change move the generation on (see :class:`~backoffice.models.Staff`),
+  so every session of the account ends for good, on every server, including a
+  copy of the cookie taken before the logout and a session that sat idle while
+  the account was deactivated and then re-activated.
 * The throttle counts failures in :class:`~backoffice.models.LoginAttempt`, so
   every instance sharing the database sees the same count: after
   ``LOGIN_MAX_FAILURES`` failures for a username (since its last success) or
   from an address within ``LOGIN_LOCKOUT_MINUTES``, logins are refused, even
-  with the right password, until the window has passed.
+  with the right password, until the window has passed. Count and check are one
+  step (:func:`reserve_attempt`): the attempt is written as a failure first and
+  counted with the others in one transaction serialised per username and per
+  address, and only then is the password looked at. Checking first and writing
+  afterwards let 40 parallel tries all see "below the limit".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import (
@@ -41,6 +51,7 @@ from .admin.base import SecureView
 from .config import LANGUAGES
 from .forms import select_choices
 from .i18n import LANGUAGE_NAMES, _, _l
+from .security import is_local_target
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -95,10 +106,19 @@ def _window_start() -> dt.datetime:
     return utcnow() - dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
 
 
-def is_locked(username: str, remote_addr: str) -> bool:
-    """True when the username or the address has too many recent failures."""
+#: PostgreSQL advisory-lock namespaces (the two-key form) of the throttle's serialised section
+_LOCK_USERNAME, _LOCK_ADDRESS = 0x6C6F6731, 0x6C6F6732
+
+
+def _lock_key(text: str) -> int:
+    """A 32-bit signed key for ``text`` (a collision only makes two names wait for each other)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "big",
+                          signed=True)
+
+
+def _failures(username: str, remote_addr: str) -> tuple[int, int]:
+    """Recent failures: (for the username since its last success, from the address)."""
     from .models import LoginAttempt
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
     since = _window_start()
     last_success = (LoginAttempt.select(LoginAttempt.at)
                     .where((LoginAttempt.username == username) & LoginAttempt.success
@@ -109,18 +129,51 @@ def is_locked(username: str, remote_addr: str) -> bool:
                .where((LoginAttempt.username == username) & ~LoginAttempt.success
                       & (LoginAttempt.at >= user_since))
                .count())
-    if by_user >= limit:
-        return True
     by_addr = (LoginAttempt.select()
                .where((LoginAttempt.remote_addr == remote_addr) & ~LoginAttempt.success
                       & (LoginAttempt.at >= since))
                .count())
-    return by_addr >= limit
+    return by_user, by_addr
 
 
-def record_attempt(username: str, remote_addr: str, success: bool) -> None:
+def reserve_attempt(username: str, remote_addr: str) -> tuple[int, bool]:
+    """Record an attempt as a failure, then count: ``(its id, locked)``.
+
+    Both happen in one transaction that no other attempt for the same username
+    or address can interleave with: on SQLite every transaction begins
+    IMMEDIATE (one writer at a time, see :mod:`backoffice.db`); on PostgreSQL
+    two transaction-level advisory locks, always username first, then address
+    (so two attempts never wait for each other in a circle). Each attempt thus
+    counts every attempt before it, its own included, and at most
+    ``LOGIN_MAX_FAILURES`` failures can ever be below the limit: the rest are
+    refused without their password being looked at. The caller settles the
+    attempt with :func:`settle_attempt` once it knows the answer.
+    """
+    from .db import database, is_postgres
     from .models import LoginAttempt
-    LoginAttempt.create(username=username[:60], remote_addr=remote_addr[:64], success=success)
+    username, remote_addr = username[:60], remote_addr[:64]
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    with database.atomic():
+        if is_postgres():
+            for namespace, key in ((_LOCK_USERNAME, username), (_LOCK_ADDRESS, remote_addr)):
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)",
+                                     (namespace, _lock_key(key)))
+        attempt = LoginAttempt.insert(username=username, remote_addr=remote_addr,
+                                      success=False).execute()
+        by_user, by_addr = _failures(username, remote_addr)
+    return attempt, max(by_user, by_addr) > limit  # the counts include this attempt
+
+
+def settle_attempt(attempt_id: int, success: bool, *, forget_success: bool = False) -> None:
+    """A reserved attempt's outcome: a failure stays as recorded; a success is marked
+    (it forgives the username's earlier failures), or forgotten with ``forget_success``."""
+    from .models import LoginAttempt
+    if not success:
+        return
+    if forget_success:
+        LoginAttempt.delete().where(LoginAttempt.id == attempt_id).execute()
+    else:
+        LoginAttempt.update(success=True).where(LoginAttempt.id == attempt_id).execute()
 
 
 def _check_credentials(username: str, password: str):
@@ -140,12 +193,7 @@ def _check_credentials(username: str, password: str):
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site; anything else goes to the admin home."""
-    if target:
-        parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/")
-                and not target.startswith("//") and "\\" not in target):
-            return target
-    return url_for("admin.index")
+    return target if is_local_target(target) else url_for("admin.index")
 
 
 # -- views ------------------------------------------------------------------------
@@ -166,15 +214,15 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip()
         remote_addr = request.remote_addr or "unknown"
-        if is_locked(username, remote_addr):
-            record_attempt(username, remote_addr, False)
+        attempt, locked = reserve_attempt(username, remote_addr)
+        if locked:  # refused without looking at the password (and counted as a failure)
             minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
             flash(_("Too many failed logins. Logging in is blocked for %(minutes)s minutes; "
                     "try again later or ask an administrator.", minutes=minutes), "danger")
             status = 429
         else:
             staff = _check_credentials(username, form.password.data)
-            record_attempt(username, remote_addr, staff is not None)
+            settle_attempt(attempt, staff is not None)
             if staff is not None:
                 keep = session.get(LANGUAGE_KEY)
                 session.clear()
@@ -194,6 +242,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     keep = session.get(LANGUAGE_KEY)
+    if current_user.is_authenticated:
+        # every session of the account ends, copies of this cookie included
+        current_user.end_sessions()
     logout_user()
     session.clear()
     if keep:
@@ -267,13 +318,15 @@ def change_password():
         return _render_account(password_form=form, status=400)
     remote_addr = request.remote_addr or "unknown"
     username = current_user.username
-    if is_locked(username, remote_addr):  # the login throttle also guards this door
+    attempt, locked = reserve_attempt(username, remote_addr)  # the throttle guards this door too
+    if locked:
         form.current_password.errors.append(_(
             "Too many failed attempts; try again in %(minutes)s minutes.",
             minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]))
         return _render_account(password_form=form, status=429)
-    if not current_user.check_password(form.current_password.data):
-        record_attempt(username, remote_addr, False)
+    right = current_user.check_password(form.current_password.data)
+    settle_attempt(attempt, right, forget_success=True)  # only wrong ones count, as ever
+    if not right:
         form.current_password.errors.append(_("This is not your current password."))
         return _render_account(password_form=form, status=400)
     staff = Staff.get_by_id(current_user.id)

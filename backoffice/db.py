@@ -4,6 +4,20 @@ Models bind to :data:`database`; :func:`init_app` points it at SQLite or Postgre
 from ``DATABASE_URL``. Every write made on behalf of someone runs inside
 :func:`acting_as` (the web request does it from the logged-in user, the CLI from
 ``--as``), so the audit trail always knows who.
+
+SQLite is used the way a multi-user web app must: WAL (readers never wait for
+the writer), a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction. A
+deferred transaction starts as a reader and asks for the write lock at its
+first write; if another connection committed in between, SQLite cannot let it
+wait (its snapshot is stale) and answers "database is locked" at once, whatever
+the busy timeout. An immediate transaction takes the write lock at ``BEGIN``
+and so waits its turn (up to :data:`BUSY_TIMEOUT_SECONDS`), then reads fresh
+rows: the loser of two concurrent saves sees the winner's version and gets the
+"changed by someone else" message. A lock that is still held after the wait
+(SQLite) or a lock timeout, deadlock or serialisation failure (PostgreSQL) is
+:func:`is_lock_timeout`; callers turn it into :class:`DatabaseBusy`, whose
+message asks the user to try again (:mod:`backoffice.security` does so for any
+request that lets one escape: a 503 page, never a 500).
 """
 
 from __future__ import annotations
@@ -17,10 +31,13 @@ from playhouse.db_url import connect
 
 database = DatabaseProxy()
 
+#: how long a write waits for another connection's write lock before giving up
+BUSY_TIMEOUT_SECONDS = 10
+
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",       # readers never wait for the writer
     "foreign_keys": 1,
-    "busy_timeout": 10000,       # several processes (web, CLI, worker) share the file
+    "busy_timeout": BUSY_TIMEOUT_SECONDS * 1000,  # processes (web, CLI, worker) share the file
     "synchronous": "normal",
     "cache_size": -32000,
 }
@@ -29,7 +46,9 @@ SQLITE_PRAGMAS = {
 def open_database(url: str):
     """Return a peewee database for ``url`` (not yet connected)."""
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+        # lock_type: every transaction (atomic(), nested or not) begins IMMEDIATE
+        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS,
+                       lock_type="IMMEDIATE")
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return connect(url)
@@ -61,6 +80,67 @@ def init_app(app) -> None:
     def _close(exc):
         if not database.is_closed():
             database.close()
+
+
+# -- a busy database -------------------------------------------------------------
+
+#: PostgreSQL SQLSTATEs that mean "another transaction held the row; try again":
+#: lock_not_available (lock_timeout, NOWAIT), serialization_failure, deadlock_detected
+_PG_RETRY_CODES = {"55P03", "40001", "40P01"}
+#: SQLite's words for a lock still held when the busy timeout ran out
+_SQLITE_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
+
+
+def busy_message() -> str:
+    from .i18n import _
+    return _("The database is busy; nothing was saved. Please try again in a moment.")
+
+
+class DatabaseBusy(RuntimeError):
+    """A write gave up waiting for another one's lock; ``str()`` is the message for the user.
+
+    Like a rule violation it is the user's to read (it says what happened and
+    what to do), but it is no business rule: the same change may succeed a
+    moment later.
+    """
+
+    field = None
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or busy_message())
+
+
+def is_lock_timeout(exc: BaseException | None) -> bool:
+    """Is ``exc`` (or what it wraps) a lock wait that ran out, a deadlock or a
+    serialisation failure, i.e. a write worth trying again?"""
+    import sqlite3
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DatabaseBusy):
+            return True
+        if isinstance(exc, sqlite3.OperationalError):
+            text = str(exc).lower()
+            return any(words in text for words in _SQLITE_BUSY_WORDS)
+        if getattr(exc, "pgcode", None) in _PG_RETRY_CODES:
+            return True
+        # peewee re-raises the driver's exception as its own, the original as args[0]
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = inner or exc.__cause__ or exc.__context__
+    return False
+
+
+@contextlib.contextmanager
+def busy_as_error():
+    """Turn a lock timeout inside the block into :class:`DatabaseBusy` (others pass through)."""
+    try:
+        yield
+    except DatabaseBusy:
+        raise
+    except Exception as exc:
+        if is_lock_timeout(exc):
+            raise DatabaseBusy() from exc
+        raise
 
 
 # -- who is acting -------------------------------------------------------------

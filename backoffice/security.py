@@ -6,16 +6,32 @@
 * Every response carries ``X-Frame-Options: DENY``, ``X-Content-Type-Options:
   nosniff``, a ``Referrer-Policy`` and a ``Content-Security-Policy`` (see
   :data:`CONTENT_SECURITY_POLICY`); pages for logged-in users are not cached.
-* 400, 403, 404, 405, 429 and 500 render ``errors/error.html`` in the user's language.
+* 400, 403, 404, 405, 429, 500 and 503 render ``errors/error.html`` in the user's language.
+* A database that stayed locked (:func:`backoffice.db.is_lock_timeout`,
+  :class:`~backoffice.db.DatabaseBusy`) is a 503 page asking to try again, never
+  a 500: the doors map it to a form message themselves, this is the fallback.
+* Redirects stay on this site. Every response's ``Location`` is checked here,
+  whoever made it (Flask-Admin's ``url=``, the login's ``next=``, the language
+  switch, the referrer, Flask's own): an off-site one becomes the admin home.
+  Flask-Admin has no single hook for its return targets (each view calls
+  ``flask_admin.helpers.get_redirect_target`` itself, and its ``is_safe_url``
+  lets ``http:x`` through, which werkzeug writes as ``http:///x`` and browsers
+  follow to host ``x``), so the check is central. A ``url=`` that is not a
+  path on this site is also dropped before any view sees it, so no page links it.
 """
 
 from __future__ import annotations
 
-from flask import render_template, request
+from urllib.parse import urlencode, urlsplit
+
+from flask import abort, redirect, render_template, request, url_for
 from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
+from peewee import DatabaseError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import BuildError
 
+from .db import DatabaseBusy, busy_message, is_lock_timeout
 from .i18n import _
 
 csrf = CSRFProtect()
@@ -61,6 +77,7 @@ def _messages(code: int) -> tuple[str, str]:
         500: (_("Something went wrong"), _("The server could not complete your request. "
                                            "Nothing was saved; please try again, and tell an "
                                            "administrator if it happens again.")),
+        503: (_("Busy"), busy_message()),
     }.get(code, (_("Error"), _("The request could not be completed.")))
 
 
@@ -98,12 +115,96 @@ def _handle_server_error(exc: InternalServerError):
     return render_error(500)
 
 
+def _handle_database_error(exc: Exception):
+    """A lock timeout is a 503 "busy, try again"; any other database error stays a 500."""
+    if not is_lock_timeout(exc):
+        raise exc  # Flask logs it and answers with the 500 page
+    message = str(exc) if isinstance(exc, DatabaseBusy) else busy_message()
+    if _wants_json():
+        response = {"error": message}, 503, {"Retry-After": "2"}
+    else:
+        body, code = render_error(503, message)
+        response = body, code, {"Retry-After": "2"}
+    return response
+
+
+# -- redirects --------------------------------------------------------------------
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text)
+
+
+def is_local_target(target) -> bool:
+    """Is ``target`` a path on this site ("/admin/..."), safe to redirect or link to?
+
+    Only a path rooted at one "/" qualifies: no scheme (``http:x``,
+    ``javascript:``), no host (``//x``, ``///x``), no backslash (browsers read
+    one as a slash) and no control character (browsers drop tabs and newlines
+    inside a URL, so "/", tab, "/x" would become ``//x``).
+    """
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 4000:
+        return False
+    if target.startswith("//") or "\\" in target or _has_control(target):
+        return False
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return False
+    return not parts.scheme and not parts.netloc
+
+
+def _same_origin(location: str) -> bool:
+    """A ``Location`` that stays here: a local path, or this very scheme and host."""
+    if is_local_target(location):
+        return True
+    if "\\" in location or _has_control(location):
+        return False
+    try:
+        parts = urlsplit(location)
+        here = urlsplit(request.host_url)
+        return (parts.scheme.lower(), parts.netloc.lower()) == (here.scheme, here.netloc.lower()) \
+            and is_local_target(parts.path or "/")
+    except ValueError:  # e.g. a bad port or IPv6 literal
+        return False
+
+
+def _drop_foreign_return_target():
+    """A ``url=`` (Flask-Admin's return target) that leaves the site is refused before any view.
+
+    A GET is sent to the same page without it; any other method is a 400 (no
+    form of this site posts one).
+    """
+    values = request.args.getlist("url")
+    if request.method not in ("GET", "HEAD"):
+        values += request.form.getlist("url")
+    if all(is_local_target(value) for value in values):
+        return None
+    if request.method not in ("GET", "HEAD"):
+        abort(400)
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "url"]
+    return redirect(request.script_root + request.path + (f"?{urlencode(kept)}" if kept else ""))
+
+
+def _keep_redirects_local(response):
+    location = response.headers.get("Location")
+    if location is not None and not _same_origin(location):
+        try:
+            response.headers["Location"] = url_for("admin.index")
+        except BuildError:  # an app without the admin
+            response.headers["Location"] = "/"
+    return response
+
+
 def init_app(app):
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(InternalServerError, _handle_server_error)
+    app.register_error_handler(DatabaseBusy, _handle_database_error)
+    app.register_error_handler(DatabaseError, _handle_database_error)
     for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, _handle_http_error)
+    app.before_request(_drop_foreign_return_target)
+    app.after_request(_keep_redirects_local)
 
     @app.after_request
     def _security_headers(response):
