@@ -17,25 +17,23 @@ import peewee
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from . import create_app, migrate
+from .commands import demo as demo_commands
+from .commands import fail
+from .commands import rules as rule_commands
+from .commands import users as user_commands
 from .config import ConfigError
+from .db import acting_as
 from .i18n import _
 
-
-def _create_app():
-    from . import create_app
-    return create_app()
+#: every area's commands, in the order ``backoffice --help`` lists them
+COMMAND_MODULES = [demo_commands, user_commands, rule_commands]
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False,
              help="Service back-office: administration, demo data and rules.")
 def cli():
     pass
-
-
-def fail(message: str, code: int = 2):
-    """Print one line and stop with ``code``."""
-    click.echo(_("error: %(message)s", message=message), err=True)
-    sys.exit(code)
 
 
 # -- database -----------------------------------------------------------------
@@ -48,7 +46,6 @@ def db_group():
 @db_group.command("upgrade", help="Apply every pending migration.")
 @with_appcontext
 def db_upgrade():
-    from . import migrate
     applied = migrate.upgrade()
     click.echo(_("applied %(count)d migration(s)", count=len(applied))
                + (": " + ", ".join(applied) if applied else ""))
@@ -57,7 +54,6 @@ def db_upgrade():
 @db_group.command("status", help="Show applied and pending migrations.")
 @with_appcontext
 def db_status():
-    from . import migrate
     applied, pending = migrate.status()
     for name in applied:
         click.echo(_("applied  %(name)s", name=name))
@@ -71,19 +67,14 @@ def db_status():
 @click.argument("name")
 @with_appcontext
 def db_makemigration(name):
-    from . import migrate
     path = migrate.make(name)
     click.echo(_("wrote %(path)s", path=path) if path else _("no changes"))
 
 
 def init_app(app):
     """Attach every command to ``app.cli``: ``backoffice`` and ``flask`` both list them."""
-    import importlib
-
-    from .commands import COMMAND_MODULES
     app.cli.add_command(db_group)
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"{__package__}.commands.{name}")
+    for module in COMMAND_MODULES:
         for command in module.COMMANDS:
             app.cli.add_command(command)
 
@@ -94,8 +85,6 @@ def main(argv=None):
     Changes made from the command line are recorded against ``cli:<login name>``.
     """
     import getpass
-
-    from .db import acting_as
     try:
         with acting_as(f"cli:{getpass.getuser()}", fallback=True):
             return cli.main(args=argv, prog_name="backoffice", standalone_mode=False)

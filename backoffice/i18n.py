@@ -37,9 +37,6 @@ LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "简体中文"}
 #: session key of a language chosen without logging in (shared with :mod:`backoffice.auth`)
 SESSION_KEY = "language"
 
-# Role names live in the models as plain strings; these markers put them in the catalogue.
-_ROLE_MSGIDS = (_l("Administrator"), _l("Headquarters"), _l("Office manager"),
-                _l("Engineer"), _l("Viewer"))
 
 
 def browser_language() -> str | None:
@@ -76,12 +73,6 @@ def current_language() -> str:
     return "zh_Hans_CN" if locale.language == "zh" else "en"
 
 
-def role_label(role: str) -> str:
-    from .models import ROLE_LABELS
-    label = ROLE_LABELS.get(role)
-    return gettext(label) if label else role
-
-
 def init_app(app):
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["DEFAULT_LANGUAGE"])
     Babel(app, locale_selector=select_locale)
@@ -93,9 +84,8 @@ def init_app(app):
             "current_language": language,
             "current_language_tag": "zh-Hans" if language == "zh_Hans_CN" else "en",
             "language_choices": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
-            "role_label": role_label,
         }
 
 
 __all__ = ["LANGUAGE_NAMES", "_", "_l", "browser_language", "current_language",
-           "role_label", "select_locale"]
+           "select_locale"]

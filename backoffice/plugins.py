@@ -12,15 +12,21 @@ A plugin that cannot be imported or registered, or implements a hook that does
 not exist (``check_pending``), stops start-up with a one-line
 :class:`~backoffice.config.ConfigError` naming it.
 
-At run time every hook call goes through :meth:`RuleEngine.call`, which asks a
-contract's enabled plugins (in the order its ``plugins`` setting lists them) and
-then the defaults, one implementation at a time, so that a plugin which raises
-or answers with the wrong type is logged with its name, the contract and the
-hook, counted in :attr:`RuleEngine.failures`, and skipped.
+At run time every decision goes through the engine's typed facade (one method
+per hook: :meth:`RuleEngine.reply_deadline`, :meth:`RuleEngine.coverage`, ...),
+which asks a contract's enabled plugins (in the order its ``plugins`` setting
+lists them) and then the defaults, one implementation at a time, so that a
+plugin which raises or answers with the wrong type is logged with its name, the
+contract and the hook (and the traceback), counted in
+:attr:`RuleEngine.failures`, and skipped. The pluggy manager itself is private
+to the engine; the order of implementations per contract is computed once and
+cached, so a decision costs little more than the arithmetic it makes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import importlib
@@ -31,6 +37,7 @@ import logging
 import sys
 import threading
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +46,10 @@ from flask import current_app, has_app_context
 
 from . import hookspecs
 from .config import ConfigError
+from .hookspecs import Coverage, Deadline, Period, Staffing, Window
+from .i18n import _
+from .models import Contract, TermSetVersion
+from .terms import STANDARD, Terms
 
 logger = logging.getLogger("backoffice.plugins")
 
@@ -74,12 +85,17 @@ class Failure:
 
 
 class RuleEngine:
-    """One plugin manager per app, with its loaded plugins and failure counts."""
+    """One plugin manager per app, its loaded plugins, failure counts, and the typed facade.
+
+    The pluggy manager is private: the back-office asks for decisions through the
+    facade methods below (one per hook, see :mod:`backoffice.hookspecs`), which
+    call the implementations one at a time in the contract's order.
+    """
 
     def __init__(self, *, plugins_dir: str | Path | None = None, allow=(), block=(),
                  timezone: str = "Asia/Shanghai", entry_points: bool = True):
-        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
-        self.pm.add_hookspecs(hookspecs)
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
         self.plugins_dir = Path(plugins_dir) if plugins_dir else None
         self.allow, self.block = set(allow), set(block)
         self.tz = zoneinfo.ZoneInfo(timezone)
@@ -87,6 +103,10 @@ class RuleEngine:
         self.plugins: dict[str, PluginInfo] = {}
         self.failures: dict[tuple[str, str], Failure] = {}
         self._lock = threading.Lock()
+        #: (hook, enabled plugin names) -> the implementations to ask, in order
+        self._chains: dict[tuple[str, tuple[str, ...]], _Chain] = {}
+        #: term-set version id -> its Terms (a published version never changes)
+        self._terms: dict[int, Terms] = {}
 
     # -- loading -----------------------------------------------------------------
 
@@ -125,166 +145,352 @@ class RuleEngine:
             if path.name.startswith(("_", ".")):
                 continue
             if path.suffix == ".py" and path.is_file():
-                name, init = path.stem, path
+                name = path.stem
             elif path.is_dir() and (path / "__init__.py").is_file():
-                name, init = path.name, path / "__init__.py"
+                name = path.name
             else:
                 continue
             if not self._wanted(name):
                 continue
-            module = _import_path(name, init, package=path.is_dir())
+            module = import_plugin_path(path)
             self.register(module, name, "plugins dir", str(path),
                           str(getattr(module, "__version__", "")))
 
     def register(self, plugin, name: str, source: str = "test", location: str = "",
                  version: str = "") -> None:
-        """Add ``plugin`` under ``name``; a broken plugin raises a one-line ConfigError."""
+        """Add ``plugin`` under ``name``; a broken plugin raises a one-line ConfigError.
+
+        A plugin other than the defaults may not order itself (``tryfirst``,
+        ``trylast``) or wrap other plugins (``wrapper``, ``hookwrapper``): the
+        contract's list decides who is asked first, and the charter comes last.
+        """
         if name in self.plugins:
             raise ConfigError(f"plugin {name!r} ({source} {location}) is already loaded from "
                               f"{self.plugins[name].source} {self.plugins[name].location}")
         try:
-            self.pm.register(plugin, name=name)
+            self._pm.register(plugin, name=name)
         except (ValueError, pluggy.PluginValidationError) as exc:
             raise ConfigError(f"plugin {name!r} ({source} {location}): "
                               f"{_one_line(exc)}") from exc
+        if source != "default":
+            marked = self._ordering_markers(plugin)
+            if marked:
+                self._pm.unregister(plugin, name=name)
+                raise ConfigError(
+                    f"plugin {name!r} ({source} {location}): {marked}; a contract's plugins "
+                    "are asked in the contract's order, so tryfirst, trylast and wrappers "
+                    "are refused")
         self.plugins[name] = PluginInfo(name, source, location or name, version, plugin)
+        self._chains.clear()
+
+    def _ordering_markers(self, plugin) -> str:
+        found = []
+        for caller in self._pm.get_hookcallers(plugin) or ():
+            for impl in caller.get_hookimpls():
+                if impl.plugin is not plugin:
+                    continue
+                for marker in ("tryfirst", "trylast", "wrapper", "hookwrapper"):
+                    if getattr(impl, marker, False):
+                        found.append(f"{caller.name} is marked {marker}")
+        return ", ".join(sorted(found))
 
     def unregister(self, name: str) -> None:
         info = self.plugins.pop(name)
-        self.pm.unregister(info.plugin, name=name)
+        self._pm.unregister(info.plugin, name=name)
+        self._chains.clear()
 
     def check(self) -> None:
         """Fail on a hook implementation that matches no hook (a misspelt name)."""
         try:
-            self.pm.check_pending()
+            self._pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            name = self.pm.get_name(exc.plugin) or "?"
+            name = self._pm.get_name(exc.plugin) or "?"
             raise ConfigError(f"plugin {name!r}: {_one_line(exc)}") from exc
 
     # -- what is loaded ------------------------------------------------------------
 
     def hooks_of(self, name: str) -> list[str]:
         plugin = self.plugins[name].plugin
-        return sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or ())
+        return sorted(caller.name for caller in self._pm.get_hookcallers(plugin) or ())
 
     def defaults(self) -> list[str]:
         return [name for name, info in self.plugins.items() if info.is_default]
 
-    # -- calling hooks ---------------------------------------------------------------
+    def idle(self) -> list[str]:
+        """Loaded plugins that implement no hook (a helper module dropped in the plugins dir)."""
+        return [name for name in self.plugins if not self.hooks_of(name)]
 
-    def call(self, hook: str, *, contract=None, enabled: dict | None = None, **kwargs):
-        """Ask ``hook`` for ``contract``: the one typed entry point to every hook.
+    def terms_for(self, contract) -> Terms:
+        """The terms in force for ``contract``: its pinned version's, else the standard ones."""
+        version_id = contract.term_set_version_id if contract is not None else None
+        if version_id is None:
+            return STANDARD
+        terms = self._terms.get(version_id)
+        if terms is None:
+            terms = self._terms[version_id] = TermSetVersion.get_by_id(version_id).terms()
+        return terms
 
-        ``enabled`` (plugin name -> settings) overrides the contract's own plugin
-        set, for previews. ``terms`` is filled in from the contract when the hook
-        takes it and the caller did not pass it. Returns the first valid answer
-        (``firstresult`` hooks; ``None`` if nobody answered) or the joined lists.
-        """
-        if hook in hookspecs.OWN_PLUGIN_HOOKS:
-            raise TypeError(f"hook {hook} is asked of one plugin: use check_settings()")
-        caller = getattr(self.pm.hook, hook)
-        spec = caller.spec
-        if "contract" in spec.argnames:
-            kwargs["contract"] = contract
-        if "terms" in spec.argnames and "terms" not in kwargs:
-            from .models.terms import terms_for
-            kwargs["terms"] = terms_for(contract)
-        for key, value in kwargs.items():  # plugins see times in the center's zone
-            if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                kwargs[key] = value.astimezone(self.tz)
-        missing = set(spec.argnames) - set(kwargs) - {"settings"}
-        if missing:
-            raise TypeError(f"hook {hook} needs {', '.join(sorted(missing))}")
-        if enabled is None:
-            enabled = contract.enabled_plugins() if contract is not None else {}
-        if hook not in hookspecs.GLOBAL_HOOKS:
-            for name in enabled:
-                if name not in self.plugins:  # e.g. removed from this deployment
-                    self._failed(name, hook, contract, "enabled by the contract but not loaded")
-        first = spec.opts.get("firstresult", False)
-        expected = hookspecs.RESULT_TYPES[hook]
-        collected = []
-        for impl in self._implementations(caller, hook, enabled):
-            name = impl.plugin_name
-            args = dict(kwargs, settings=enabled.get(name, {}))
-            try:
-                result = impl.function(*[args[a] for a in impl.argnames],
-                                       **{a: args[a] for a in impl.kwargnames if a in args})
-            except Exception as exc:  # noqa: BLE001 - a plugin never takes the caller down
-                self._failed(name, hook, contract, f"{type(exc).__name__}: {exc}")
-                continue
-            if result is None:
-                continue
-            problem = _type_problem(result, expected, first) or _value_problem(hook, result,
-                                                                                kwargs)
-            if problem:
-                self._failed(name, hook, contract, problem)
-                continue
-            if first:
-                return self._signed(result, name)
-            collected.extend(result)
-        return None if first else collected
+    # -- the typed facade: one method per hook ---------------------------------------
 
-    def _implementations(self, caller, hook, enabled):
-        # pluggy calls the last registered first; keep that order within each group
-        impls = list(reversed(caller.get_hookimpls()))
-        if hook in hookspecs.GLOBAL_HOOKS:
-            return impls
-        by_name = {}
-        for impl in impls:
-            by_name.setdefault(impl.plugin_name, []).append(impl)
-        chosen = [impl for name in enabled if name in self.plugins
-                  and not self.plugins[name].is_default for impl in by_name.get(name, ())]
-        return chosen + [i for i in impls if self.plugins[i.plugin_name].is_default]
+    def reply_deadline(self, contract, received: dt.datetime, *, terms: Terms | None = None,
+                       enabled: dict | None = None) -> Deadline:
+        """When the definite reply is due (see :func:`backoffice.hookspecs.reply_deadline`)."""
+        return self._decide("reply_deadline", contract, enabled, {
+            "received": self._local(received), "terms": terms})
 
-    def _signed(self, result, name: str):
-        """Make sure a decision says who took it."""
-        if not dataclasses.is_dataclass(result) or not hasattr(result, "decided_by"):
-            return result
-        if not result.decided_by:
-            return dataclasses.replace(result, decided_by=name)
-        if not self.plugins[name].is_default and not result.decided_by.startswith(name):
-            return dataclasses.replace(result, decided_by=f"{name}: {result.decided_by}")
-        return result
+    def arrival_deadline(self, contract, received: dt.datetime, distance_km: float, *,
+                         site=None, terms: Terms | None = None,
+                         enabled: dict | None = None) -> Deadline:
+        """When an engineer must be on site (:func:`~backoffice.hookspecs.arrival_deadline`)."""
+        return self._decide("arrival_deadline", contract, enabled, {
+            "received": self._local(received), "distance_km": distance_km, "site": site,
+            "terms": terms})
 
-    def _failed(self, plugin: str, hook: str, contract, message: str) -> None:
-        label = str(contract) if contract is not None else "-"
-        logger.warning("rule plugin %s failed in hook %s for contract %s: %s",
-                       plugin, hook, label, message)
-        with self._lock:
-            failure = self.failures.setdefault((plugin, hook), Failure())
-            failure.count += 1
-            failure.last_error, failure.last_contract = message[:500], label
-            failure.last_at = dt.datetime.now(dt.UTC)
+    def replacement_window(self, contract, confirmed: dt.date, *, terms: Terms | None = None,
+                           enabled: dict | None = None) -> Window:
+        """When a replacement must be on site (:func:`~backoffice.hookspecs.replacement_window`)."""
+        return self._decide("replacement_window", contract, enabled, {
+            "confirmed": confirmed, "terms": terms})
 
-    def failure_count(self, plugin: str) -> int:
-        return sum(f.count for (name, _), f in self.failures.items() if name == plugin)
+    def warranty_period(self, contract, unit, product, *, terms: Terms | None = None,
+                        enabled: dict | None = None) -> Period:
+        """A unit's warranty dates (:func:`~backoffice.hookspecs.warranty_period`)."""
+        return self._decide("warranty_period", contract, enabled, {
+            "unit": unit, "product": product, "terms": terms})
+
+    def coverage(self, contract, unit, on: dt.date, cause: str | None = None, *,
+                 terms: Terms | None = None, enabled: dict | None = None) -> Coverage:
+        """Whether a service is covered and who pays (:func:`~backoffice.hookspecs.coverage`)."""
+        return self._decide("coverage", contract, enabled, {
+            "unit": unit, "on": on, "cause": cause, "terms": terms})
+
+    def dispatch_ranking(self, contract, ticket, candidates: list, *,
+                         terms: Terms | None = None, enabled: dict | None = None) -> list:
+        """Engineers to propose, best first (:func:`~backoffice.hookspecs.dispatch_ranking`)."""
+        return self._decide("dispatch_ranking", contract, enabled, {
+            "ticket": ticket, "candidates": list(candidates), "terms": terms})
+
+    def escalation_ladder(self, contract, ticket, *, terms: Terms | None = None,
+                          enabled: dict | None = None) -> list:
+        """Who is warned when (:func:`~backoffice.hookspecs.escalation_ladder`)."""
+        return self._decide("escalation_ladder", contract, enabled, {
+            "ticket": ticket, "terms": terms})
+
+    def negotiation_steps(self, contract, ticket, cause: str | None, *,
+                          terms: Terms | None = None, enabled: dict | None = None) -> list:
+        """The steps of a liability negotiation (:func:`~backoffice.hookspecs.negotiation_steps`)."""
+        return self._decide("negotiation_steps", contract, enabled, {
+            "ticket": ticket, "cause": cause, "terms": terms})
+
+    def duty_staffing(self, contract, request, *, terms: Terms | None = None,
+                      enabled: dict | None = None) -> Staffing:
+        """What an on-duty request needs (:func:`~backoffice.hookspecs.duty_staffing`)."""
+        return self._decide("duty_staffing", contract, enabled, {
+            "request": request, "terms": terms})
+
+    def visit_frequency(self, contract, customer, *, terms: Terms | None = None,
+                        enabled: dict | None = None) -> int:
+        """Return visits a year (:func:`~backoffice.hookspecs.visit_frequency`)."""
+        return self._decide("visit_frequency", contract, enabled, {
+            "customer": customer, "terms": terms})
+
+    def notification_channels(self, contract, *, enabled: dict | None = None) -> list:
+        """Extra notice channels of a contract (every plugin's lists joined)."""
+        return self._collect("notification_channels", contract, enabled, {})
+
+    def admin_views(self, accept: Callable[[object], bool] | None = None) -> list:
+        """Every loaded plugin's extra admin views; ``accept`` refuses wrong objects (the
+        admin passes "is a Flask-Admin view": the rule engine imports no UI library)."""
+        return self._collect("admin_views", None, {}, {}, accept=accept)
 
     def check_settings(self, name: str, settings: dict) -> list[str]:
         """The plugin's own verdict on ``settings`` (``[]`` when it has no check)."""
-        caller = self.pm.hook.check_settings
-        for impl in caller.get_hookimpls():
+        for impl in self._pm.hook.check_settings.get_hookimpls():
             if impl.plugin_name != name:
                 continue
             try:
                 result = impl.function(settings)
             except Exception as exc:  # noqa: BLE001 - a broken check is itself a problem
-                self._failed(name, "check_settings", None, f"{type(exc).__name__}: {exc}")
+                self._failed(name, "check_settings", None, f"{type(exc).__name__}: {exc}", exc)
                 return [f"{name}: could not check its settings ({type(exc).__name__}: {exc})"]
             if result is None:
                 return []
-            problem = _type_problem(result, str, False)
+            problem = _type_problem(result, str, True)
             if problem:
                 self._failed(name, "check_settings", None, problem)
                 return [f"{name}: {problem}"]
             return [f"{name}: {p}" for p in result]
         return []
 
+    def check_contract_plugins(self, enabled: dict) -> list[str]:
+        """Every problem with a contract's enabled plugins and their settings."""
+        problems = []
+        for name, settings in enabled.items():
+            info = self.plugins.get(name)
+            if info is None:
+                problems.append(_("Plugin %(name)s is not loaded (see backoffice plugins "
+                                  "list).", name=name))
+            elif info.is_default:
+                problems.append(_("Plugin %(name)s is a default and always on.", name=name))
+            else:
+                problems.extend(self.check_settings(name, settings))
+        return problems
 
-def _type_problem(result, expected: type, first: bool) -> str | None:
+    # -- asking, one implementation at a time -------------------------------------------
+
+    def _local(self, value: dt.datetime) -> dt.datetime:
+        """Plugins see times in the center's zone."""
+        if value.tzinfo is None:
+            raise TypeError(f"expected an aware datetime, got {value!r}")
+        return value if value.tzinfo is self.tz else value.astimezone(self.tz)
+
+    def _chain(self, hook: str, enabled: dict) -> _Chain:
+        key = (hook, tuple(enabled))
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = self._build_chain(hook, key[1])
+        return chain
+
+    def _build_chain(self, hook: str, names: tuple[str, ...]) -> _Chain:
+        decl = hookspecs.DECLARATIONS[hook]
+        # pluggy calls the last registered first; keep that order within each group
+        impls = list(reversed(getattr(self._pm.hook, hook).get_hookimpls()))
+        if decl.scope == "global":
+            chosen = impls
+        else:
+            by_name: dict[str, list] = {}
+            for impl in impls:
+                by_name.setdefault(impl.plugin_name, []).append(impl)
+            chosen = [impl for name in names if name in self.plugins
+                      and not self.plugins[name].is_default for impl in by_name.get(name, ())]
+            chosen += [i for i in impls if self.plugins[i.plugin_name].is_default]
+        steps = tuple((impl.plugin_name, impl.function, tuple(impl.argnames)
+                       + tuple(impl.kwargnames)) for impl in chosen)
+        missing = () if decl.scope == "global" else tuple(
+            name for name in names if name not in self.plugins)
+        return _Chain(decl, steps, missing)
+
+    def _decide(self, hook: str, contract, enabled: dict | None, args: dict):
+        if enabled is None:
+            enabled = contract.enabled_plugins() if contract is not None else {}
+        if args.get("terms", True) is None:
+            args["terms"] = self.terms_for(contract)
+        args["contract"] = contract
+        chain = self._chain(hook, enabled)
+        for name in chain.missing:  # e.g. removed from this deployment
+            self._failed(name, hook, contract, "enabled by the contract but not loaded")
+        decl = chain.decl
+        for name, function, argnames in chain.steps:
+            args["settings"] = enabled.get(name, _NO_SETTINGS)
+            try:
+                result = function(**{a: args[a] for a in argnames})
+            except Exception as exc:  # noqa: BLE001 - a plugin never takes the caller down
+                self._failed(name, hook, contract, f"{type(exc).__name__}: {exc}", exc)
+                continue
+            if result is None:
+                continue
+            problem = (_type_problem(result, decl.result, False)
+                       or (decl.item and _type_problem(result, decl.item, True))
+                       or (decl.sense and decl.sense(result, args)))
+            if problem:
+                self._failed(name, hook, contract, problem)
+                continue
+            return self._signed(result, name)
+        raise RuleEngineError(f"no plugin answered {hook} for contract "
+                              f"{contract if contract is not None else '-'} (not even the "
+                              "defaults)")
+
+    def _collect(self, hook: str, contract, enabled: dict | None, args: dict, accept=None):
+        if enabled is None:
+            enabled = contract.enabled_plugins() if contract is not None else {}
+        args["contract"] = contract
+        chain = self._chain(hook, enabled)
+        for name in chain.missing:
+            self._failed(name, hook, contract, "enabled by the contract but not loaded")
+        collected = []
+        for name, function, argnames in chain.steps:
+            args["settings"] = enabled.get(name, _NO_SETTINGS)
+            try:
+                result = function(**{a: args[a] for a in argnames})
+            except Exception as exc:  # noqa: BLE001
+                self._failed(name, hook, contract, f"{type(exc).__name__}: {exc}", exc)
+                continue
+            if result is None:
+                continue
+            problem = _type_problem(result, chain.decl.result, True)
+            if problem is None and accept is not None:
+                wrong = [item for item in result if not accept(item)]
+                if wrong:
+                    problem = f"returned a list holding {type(wrong[0]).__name__}"
+            if problem:
+                self._failed(name, hook, contract, problem)
+                continue
+            collected.extend(result)
+        return collected
+
+    def _signed(self, result, name: str):
+        """Make sure a decision says who took it."""
+        decided_by = getattr(result, "decided_by", None)
+        if decided_by is None:
+            return result
+        if not decided_by:
+            return dataclasses.replace(result, decided_by=name)
+        if not self.plugins[name].is_default and not decided_by.startswith(name):
+            return dataclasses.replace(result, decided_by=f"{name}: {decided_by}")
+        return result
+
+    # -- failures ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def recording(self):
+        """Collect the plugin failures of the block (a preview shows them); yields a list of
+        ``(plugin, hook, message)``."""
+        seen: list[tuple[str, str, str]] = []
+        token = _recorded.set(seen)
+        try:
+            yield seen
+        finally:
+            _recorded.reset(token)
+
+    def _failed(self, plugin: str, hook: str, contract, message: str,
+                exc: BaseException | None = None) -> None:
+        label = str(contract) if contract is not None else "-"
+        logger.warning("rule plugin %s failed in hook %s for contract %s: %s",
+                       plugin, hook, label, message, exc_info=exc)
+        with self._lock:
+            failure = self.failures.setdefault((plugin, hook), Failure())
+            failure.count += 1
+            failure.last_error, failure.last_contract = message[:500], label
+            failure.last_at = dt.datetime.now(dt.UTC)
+        seen = _recorded.get()
+        if seen is not None:
+            seen.append((plugin, hook, message))
+
+    def failure_count(self, plugin: str) -> int:
+        return sum(f.count for (name, _hook), f in self.failures.items() if name == plugin)
+
+
+class RuleEngineError(RuntimeError):
+    """No implementation answered a decision, not even the defaults (a broken deployment)."""
+
+
+@dataclass(frozen=True)
+class _Chain:
+    decl: hookspecs.HookDecl
+    steps: tuple[tuple[str, Callable, tuple[str, ...]], ...]
+    missing: tuple[str, ...]
+
+
+_NO_SETTINGS: dict = {}
+_recorded: contextvars.ContextVar[list | None] = contextvars.ContextVar("plugin_failures",
+                                                                        default=None)
+
+
+def _type_problem(result, expected: type, each: bool) -> str | None:
+    """Why ``result`` (each item of it, with ``each``) is not of type ``expected``."""
     def wrong(value, kind):
         return not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-    if first:
+    if not each:
         if wrong(result, expected):
             return f"returned {type(result).__name__}, expected {expected.__name__}"
         return None
@@ -294,21 +500,6 @@ def _type_problem(result, expected: type, first: bool) -> str | None:
         if wrong(item, expected):
             return f"returned a list holding {type(item).__name__}, expected {expected.__name__}"
     return None
-
-
-def _value_problem(hook: str, result, kwargs: dict) -> str | None:
-    """Answers of the right type that still make no sense."""
-    if hook in ("reply_deadline", "arrival_deadline") and result.due < kwargs["received"]:
-        return f"returned a deadline ({result.due.isoformat()}) before receipt"
-    if hook == "replacement_window" and result.earliest < _day(kwargs["confirmed"]):
-        return f"returned a window starting ({result.earliest}) before confirmation"
-    if hook == "visit_frequency" and not 1 <= result <= 365:
-        return f"returned {result} visits a year"
-    return None
-
-
-def _day(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _one_line(exc: Exception) -> str:
@@ -322,11 +513,16 @@ def _package_version() -> str:
         return ""
 
 
-def _import_path(name: str, path: Path, package: bool):
-    """Import a plugin file or package by path; an error names the plugin and stops start-up."""
+def import_plugin_path(path: str | Path):
+    """Import a plugin file or package directory by path, as the plugins directory does;
+    an error names the plugin and stops start-up."""
+    path = Path(path)
+    package = path.is_dir()
+    name = path.name if package else path.stem
+    init = path / "__init__.py" if package else path
     module_name = f"backoffice_plugin_{name}"
     spec = importlib.util.spec_from_file_location(
-        module_name, path, submodule_search_locations=[str(path.parent)] if package else None)
+        module_name, init, submodule_search_locations=[str(path)] if package else None)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # a package's relative imports need it
     try:
@@ -338,57 +534,10 @@ def _import_path(name: str, path: Path, package: bool):
     return module
 
 
-# -- per-contract plugin settings ------------------------------------------------------
-
-class SettingsError(ValueError):
-    """A contract's ``plugins`` value is not a JSON object of objects."""
-
-
-def parse_plugin_settings(raw: str | dict | None) -> dict:
-    """A contract's ``plugins`` JSON as ``{name: settings}``; ValueError names the problem."""
-    if raw is None or raw == "":
-        return {}
-    data = raw
-    if isinstance(raw, str):
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise SettingsError(f"Plugins must be a JSON object ({exc.msg} at line {exc.lineno}, "
-                             f"column {exc.colno}).") from None
-    if not isinstance(data, dict):
-        raise SettingsError('Plugins must be a JSON object like {"near_site_4h": {}}.')
-    for name, settings in data.items():
-        if not isinstance(settings, dict):
-            raise SettingsError(f"The settings of plugin {name} must be a JSON object.")
-    return data
-
-
-def check_contract_plugins(raw) -> list[str]:
-    """Every problem with a contract's plugin list and settings (``[]``: all fine)."""
-    from .i18n import _
-    try:
-        enabled = parse_plugin_settings(raw)
-    except ValueError as exc:
-        return [str(exc)]
-    engine = current_engine(fallback=False)
-    if engine is None:  # outside an app only the shape can be checked
-        return []
-    problems = []
-    for name, settings in enabled.items():
-        info = engine.plugins.get(name)
-        if info is None:
-            problems.append(_("Plugin %(name)s is not loaded (see backoffice plugins list).",
-                              name=name))
-        elif info.is_default:
-            problems.append(_("Plugin %(name)s is a default and always on.", name=name))
-        else:
-            problems.extend(engine.check_settings(name, settings))
-    return problems
-
+# -- the registry page and ``plugins list`` ----------------------------------------------
 
 def contracts_using(name: str) -> list[str]:
     """Numbers of the contracts that enable plugin ``name``."""
-    from .models import Contract
     query = (Contract.select(Contract.number, Contract.plugins)
              .where(Contract.plugins.contains(f'"{name}"')).order_by(Contract.number))
     return [c.number for c in query if name in c.enabled_plugins()]
@@ -410,19 +559,13 @@ def registry(engine: RuleEngine, with_contracts: bool = True) -> list[dict]:
 
 # -- the app's engine ------------------------------------------------------------------
 
-_fallback: RuleEngine | None = None
-
-
-def current_engine(fallback: bool = True) -> RuleEngine | None:
-    """The current app's engine; outside an app, the defaults alone (or ``None``)."""
-    global _fallback
-    if has_app_context() and EXTENSION_KEY in current_app.extensions:
-        return current_app.extensions[EXTENSION_KEY]
-    if not fallback:
-        return None
-    if _fallback is None:
-        _fallback = RuleEngine(entry_points=False).load()
-    return _fallback
+def current_engine() -> RuleEngine:
+    """The current app's engine. Outside an app context there is none, and asking is an
+    error: a worker task that forgot its app would otherwise decide with the wrong plugins."""
+    if not has_app_context() or EXTENSION_KEY not in current_app.extensions:
+        raise RuntimeError("no rule engine: decisions need the app context of a back-office "
+                           "app (create_app(); with app.app_context(): ...)")
+    return current_app.extensions[EXTENSION_KEY]
 
 
 def init_app(app) -> None:

@@ -21,11 +21,12 @@ KNOWN = {"reply_minutes", "engineer", "sms", "extra_visits"}
 
 
 @hookimpl
-def reply_deadline(received, settings):
+def reply_deadline(settings):
     minutes = settings.get("reply_minutes")
     if minutes is None:
         return None
-    return Deadline(received + dt.timedelta(minutes=minutes), f"key_account: reply in {minutes} min")
+    return Deadline(within=dt.timedelta(minutes=minutes),
+                    decided_by=f"key_account: reply in {minutes} min")
 
 
 @hookimpl

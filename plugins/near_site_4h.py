@@ -25,8 +25,9 @@ def arrival_deadline(received, distance_km, settings):
     radius = settings.get("radius_km", 50)
     in_hours = received.weekday() < 5 and OPENS <= received.time() <= CLOSES
     if distance_km <= radius and in_hours:
-        return Deadline(received + dt.timedelta(hours=4),
-                        f"near_site_4h: 4 h within {radius:g} km in business hours")
+        # a duration: the service counts it on the contract's clock
+        return Deadline(within=dt.timedelta(hours=4),
+                        decided_by=f"near_site_4h: 4 h within {radius:g} km in business hours")
     return None
 
 

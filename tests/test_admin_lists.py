@@ -6,6 +6,8 @@ import logging
 
 import pytest
 
+from tests.factories import make
+
 from backoffice.db import acting_as, database, is_postgres
 from backoffice.models import Unit
 from tests.test_admin_screens import view_of
@@ -36,7 +38,7 @@ def queries():
 def add_units(world, count, prefix="SN-X"):
     with acting_as("tests"):
         for i in range(count):
-            Unit.create(serial=f"{prefix}-{i:04d}", product=world.product,
+            make(Unit, serial=f"{prefix}-{i:04d}", product=world.product,
                         contract=world.harbin_contract, site=world.harbin_site)
 
 

@@ -101,8 +101,8 @@ def test_the_pip_package_example_is_loaded_by_its_entry_point(tmp_path, monkeypa
     import datetime as dt
 
     from backoffice.terms import STANDARD
-    window = engine.call("replacement_window", enabled={"acme_rules": {}}, terms=STANDARD,
-                         confirmed=dt.date(2026, 11, 27))
+    window = engine.replacement_window(None, dt.date(2026, 11, 27), terms=STANDARD,
+                                       enabled={"acme_rules": {}})
     assert (window.latest, window.decided_by) == (dt.date(2026, 11, 30),
                                                   "acme_rules: replacement within 3 days")
 

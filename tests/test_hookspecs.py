@@ -48,8 +48,8 @@ def documentation_problems(module) -> list[str]:
             problems.append(f"{name}: the return value is not documented")
         if "Example" not in doc or "@hookimpl" not in doc:
             problems.append(f"{name}: no example implementation")
-        if name not in getattr(module, "RESULT_TYPES", {}):
-            problems.append(f"{name}: no result type in RESULT_TYPES")
+        if name not in getattr(module, "DECLARATIONS", {}):
+            problems.append(f"{name}: not declared with decision() or collection()")
     return problems
 
 
@@ -71,7 +71,7 @@ def test_the_documentation_check_can_fail():
         "decide: parameter settings is not documented",
         "decide: the return value is not documented",
         "decide: no example implementation",
-        "decide: no result type in RESULT_TYPES"]
+        "decide: not declared with decision() or collection()"]
 
 
 def test_every_hook_has_a_test():
@@ -86,8 +86,8 @@ def test_no_test_names_a_hook_that_does_not_exist():
     assert not unknown
 
 
-def test_result_types_name_exactly_the_hooks():
-    assert sorted(hookspecs.RESULT_TYPES) == hook_names(hookspecs)
+def test_declarations_name_exactly_the_hooks():
+    assert sorted(hookspecs.DECLARATIONS) == hook_names(hookspecs)
 
 
 @pytest.mark.parametrize("hook", hook_names(hookspecs))

@@ -81,10 +81,16 @@ def test_translations_keep_placeholders_and_are_chinese():
     assert not problems, "\n".join(problems)
 
 
+def _key(value):
+    """A plural entry's forms as a tuple (read_po gives tuples, read_mo lists)."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def test_compiled_catalogue_matches_the_po_file():
-    po = {m.id: m.string for m in load_po() if m.id and m.string and "fuzzy" not in m.flags}
+    po = {_key(m.id): _key(m.string) for m in load_po()
+          if m.id and m.string and "fuzzy" not in m.flags}
     with open(CATALOGUE / "messages.mo", "rb") as fh:
-        mo = {m.id: m.string for m in read_mo(fh) if m.id}
+        mo = {_key(m.id): _key(m.string) for m in read_mo(fh) if m.id}
     assert mo == po, "messages.mo is stale: pybabel compile -d backoffice/translations"
 
 

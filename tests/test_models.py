@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+from tests.factories import make, save
+
 from backoffice.db import acting_as
 from backoffice.models import AuditEntry, ConcurrentEditError, RuleViolation, Unit
 
@@ -15,11 +17,11 @@ def test_warranty_follows_acceptance(world):
 
 
 def test_contract_warranty_overrides_product(world):
-    unit = Unit.create(serial="SN-HRB-0003", product=world.product,
+    unit = make(Unit, serial="SN-HRB-0003", product=world.product,
                        contract=world.guangzhou_contract, accepted_on=dt.date(2025, 2, 10))
     assert unit.warranty_end == dt.date(2027, 2, 9)  # the product's 24 months
     world.guangzhou_contract.warranty_months = 12
-    world.guangzhou_contract.save()
+    save(world.guangzhou_contract)
     assert Unit.get_by_id(unit.id).warranty_end == dt.date(2026, 2, 9)
 
 
@@ -42,7 +44,7 @@ def test_warranty_end_before_start_is_refused(world):
 
 def test_duplicate_serial_is_refused(world):
     with pytest.raises(RuleViolation, match="already registered"):
-        Unit.create(serial="sn-hrb-0001", product=world.product, contract=world.harbin_contract)
+        make(Unit, serial="sn-hrb-0001", product=world.product, contract=world.harbin_contract)
     assert Unit.select().count() == 2
 
 
@@ -83,13 +85,12 @@ def test_concurrent_edit_is_refused(world):
 
 
 def test_units_follow_their_contracts_warranty_months(world):
-    by_hand = Unit.create(serial="SN-HRB-0002", product=world.product,
+    by_hand = make(Unit, serial="SN-HRB-0002", product=world.product,
                           contract=world.harbin_contract, accepted_on=dt.date(2025, 2, 10),
                           warranty_by_hand=True, warranty_start=dt.date(2025, 2, 10),
                           warranty_end=dt.date(2025, 12, 31))
-    with acting_as("hq-person"):
-        world.harbin_contract.warranty_months = 36
-        world.harbin_contract.save()
+    world.harbin_contract.warranty_months = 36
+    save(world.harbin_contract, by="hq-person")
     assert Unit.get_by_id(world.harbin_unit.id).warranty_end == dt.date(2028, 2, 9)
     assert Unit.get_by_id(by_hand.id).warranty_end == dt.date(2025, 12, 31)
     entry = AuditEntry.get((AuditEntry.table == "unit") & (AuditEntry.action == "update"))
@@ -102,13 +103,13 @@ def test_units_follow_their_contracts_warranty_months(world):
 def test_coordinates_are_checked_for_offices_and_sites(world):
     from backoffice.models import Office, Site
     with pytest.raises(RuleViolation, match="latitude and longitude"):
-        Office.create(code="XXX", name="Nowhere", city="-", province="-", latitude=None,
+        make(Office, code="XXX", name="Nowhere", city="-", province="-", latitude=None,
                       longitude=None)
     world.harbin.latitude = 95
     with pytest.raises(RuleViolation, match="between -90 and 90"):
         world.harbin.save()
     with pytest.raises(RuleViolation, match="both latitude and longitude"):
-        Site.create(customer=world.harbin_customer, name="half", latitude=45)
+        make(Site, customer=world.harbin_customer, name="half", latitude=45)
     assert Office.select().count() == 2 and Site.select().count() == 2
 
 

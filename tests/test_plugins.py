@@ -4,6 +4,7 @@ plugin sets, fault isolation, entry-point distributions and the testing helper."
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import logging
 import sys
@@ -13,8 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.factories import save
+
 from backoffice.config import ConfigError
 from backoffice.db import database
+from backoffice.services.deadlines import resolve
 from backoffice.hookspecs import (
     Channel,
     Charge,
@@ -63,8 +67,15 @@ class Answers:
 
 
 def call(engine, hook, enabled=None, **kwargs):
-    kwargs.setdefault("terms", STANDARD)
-    return engine.call(hook, contract=None, enabled=enabled or {}, **kwargs)
+    """Ask ``hook`` through the engine's typed facade; a deadline comes back resolved (a
+    duration counted from receipt, as the deadlines service does)."""
+    method = getattr(engine, hook)
+    if "terms" in inspect.signature(method).parameters:
+        kwargs.setdefault("terms", STANDARD)
+    result = method(contract=None, enabled=enabled or {}, **kwargs)
+    if isinstance(result, Deadline):
+        result = resolve(result, kwargs["received"], kwargs["terms"], engine.tz)
+    return result
 
 
 # -- one test per hook ---------------------------------------------------------------
@@ -229,7 +240,7 @@ def test_hook_notification_channels(engine):
             return [Channel("email", settings["to"])]
     engine.register(Mail(), "mail")
     enabled = {"key_account": {"sms": "13800000000"}, "mail": {"to": "a@example.com"}}
-    result = engine.call("notification_channels", contract=None, enabled=enabled)
+    result = engine.notification_channels(None, enabled=enabled)
     assert result == [Channel("sms", "13800000000"), Channel("email", "a@example.com")]
 
 
@@ -251,10 +262,10 @@ def test_hook_admin_views(engine):
         @hookimpl
         def admin_views(self):
             return ["a string is no view"]
-    assert engine.call("admin_views") == []
+    assert engine.admin_views(accept=lambda v: isinstance(v, BaseView)) == []
     engine.register(Views(), "views")
     engine.register(NotViews(), "not_views")
-    assert engine.call("admin_views") == [view], "asked of every loaded plugin"
+    assert engine.admin_views(accept=lambda v: isinstance(v, BaseView)) == [view], "asked of every loaded plugin"
     assert engine.failure_count("not_views") == 1
 
 
@@ -301,7 +312,7 @@ def test_raising_and_nonsense_plugins_fall_through_to_the_charter(engine, caplog
     messages = [r.getMessage() for r in caplog.records]
     assert ("rule plugin raising failed in hook arrival_deadline for contract -: "
             "ZeroDivisionError: boom") in messages
-    assert engine.call("notification_channels", enabled={"nonsense": {}}) == []
+    assert engine.notification_channels(None, enabled={"nonsense": {}}) == []
     assert engine.failure_count("nonsense") == 2
 
 
@@ -367,8 +378,8 @@ def test_times_reach_plugins_in_the_centers_zone(engine):
 # -- loading ----------------------------------------------------------------------------
 
 def _load_shipped(name):
-    from backoffice.plugins import _import_path
-    return _import_path(name, ROOT / "plugins" / f"{name}.py", package=False)
+    from backoffice.plugins import import_plugin_path
+    return import_plugin_path(ROOT / "plugins" / f"{name}.py")
 
 
 def test_load_order_entry_points_then_directory_then_defaults(tmp_path, monkeypatch):
@@ -488,7 +499,7 @@ def shipped(app, make_app):
 
 
 def test_two_contracts_with_different_plugins_and_terms(shipped, world):
-    from backoffice.models.terms import publish
+    from tests.factories import publish
     from backoffice.services.deadlines import compute_deadlines
     from backoffice.terms import parse_sheet
     premium = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
@@ -524,11 +535,11 @@ def test_contract_plugin_settings_are_validated_as_form_errors(shipped, world):
     ]:
         contract.plugins = value
         with pytest.raises(RuleViolation, match=message) as info:
-            contract.save()
+            save(contract)
         assert info.value.field == "plugins"
     assert Contract.get_by_id(contract.id).plugins == "{}"
     contract.plugins = '{"near_site_4h": {"radius_km": 30}}'
-    contract.save()
+    save(contract)
     assert Contract.get_by_id(contract.id).enabled_plugins() == {"near_site_4h": {"radius_km": 30}}
 
 
@@ -560,7 +571,7 @@ def test_warranty_goes_through_the_hooks(app, world):
     with plugin_registered(TenYears(), "ten_years"):
         enable_plugin(world.harbin_contract, "ten_years")
         unit.notes = "recompute"
-        unit.save()
+        save(unit)
         assert Unit.get_by_id(unit.id).warranty_end == dt.date(2035, 2, 10)
         assert warranty_status(unit, dt.date(2030, 1, 1)).covered
 

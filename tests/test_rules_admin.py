@@ -3,6 +3,8 @@ preview (and which contracts a version changes), the plugin registry, and who ma
 
 from __future__ import annotations
 
+import re
+
 import html
 import json
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 from backoffice.db import database
 from backoffice.hookspecs import Deadline, hookimpl
 from backoffice.models import AuditEntry, Contract, TermSetVersion
-from backoffice.models.terms import publish
+from tests.factories import publish
 from backoffice.terms import parse_sheet
 from backoffice.testing import enable_plugin, plugin_registered
 from tests.conftest import csrf_token
@@ -34,8 +36,15 @@ def terms_form(**changes) -> dict:
 
 
 def post_form(client, url, data):
-    token = csrf_token(client.get(url).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=True)
+    """Post ``data`` as the page's form would: with its CSRF token and, where the page
+    carries one, the version of the record it showed (optimistic locking)."""
+    page = client.get(url).get_data(as_text=True)
+    hidden = {"csrf_token": csrf_token(page)}
+    seen = re.search(r'name="seen_version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="seen_version"',
+                     page)
+    if seen:
+        hidden["seen_version"] = seen.group(1) or seen.group(2)
+    return client.post(url, data={**hidden, **data}, follow_redirects=True)
 
 
 @pytest.mark.parametrize("user, status", [("harbin_manager", 403), ("harbin_engineer", 403),

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from backoffice.labels import Role
+from tests.factories import make_staff
+
 from backoffice.db import database
 from backoffice.models import Contract, TermSetVersion
 
@@ -65,6 +68,7 @@ def test_plugins_check(shipped_runner, world):
 
 
 def test_terms_load_list_and_diff(runner, tmp_path):
+    make_staff("hq.li", Role.HQ)
     result = runner.invoke(args=["terms", "load", str(RULES / "premium.toml"), "--as", "hq.li"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "stored premium v1 (published by hq.li)"
@@ -128,7 +132,8 @@ def test_preview_json(runner, distance, arrival, band):
         "deadlines": {
             "reply": {"due": "2026-11-26T11:00:00+08:00",
                       "decided_by": "charter v1: reply within 2 h"},
-            "arrival": {"due": arrival, "decided_by": f"charter v1: arrival band {band}"}}}
+            "arrival": {"due": arrival, "decided_by": f"charter v1: arrival band {band}"}},
+        "plugin_failures": []}
 
 
 def test_preview_for_a_contract_with_replacement(shipped_runner, world):

@@ -16,7 +16,7 @@ from wtfpeewee.fields import SelectQueryField
 
 from backoffice.admin.base import ScopedModelView
 from backoffice.models import AuditEntry, Customer, Site, Unit
-from backoffice.scoping import visible
+from backoffice.access import visible
 from tests.test_admin_helpers import post, read_form, submit
 
 USER = "harbin_manager"

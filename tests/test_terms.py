@@ -10,7 +10,7 @@ import pytest
 
 from backoffice.db import acting_as
 from backoffice.models import Contract, RuleViolation, TermSet, TermSetVersion
-from backoffice.models.terms import publish, terms_for
+from tests.factories import publish, terms_for
 from backoffice.services.deadlines import compute_deadlines, impact_of
 from backoffice.terms import STANDARD, Change, SheetError, diff, parse_sheet, to_toml
 
@@ -93,9 +93,8 @@ def test_diff_names_each_changed_key():
 
 
 def test_publishing_versions(app):
-    with acting_as("hq.li"):
-        v1 = publish(parse_sheet(GOOD))
-        v2 = publish(parse_sheet(GOOD.replace("hours = 1.5", "hours = 1")), "faster reply")
+    v1 = publish(parse_sheet(GOOD), by="hq.li")
+    v2 = publish(parse_sheet(GOOD.replace("hours = 1.5", "hours = 1")), "faster reply", by="hq.li")
     assert (str(v1), str(v2)) == ("gold v1", "gold v2")
     assert (v2.published_by, v2.note) == ("hq.li", "faster reply")
     assert v2.created_at is not None

@@ -1,25 +1,28 @@
 """Flask-Admin screens, grouped by domain; each module's ``register(admin)`` adds its views.
 
-``ADMIN_MODULES`` is the fixed order of the menu.
+:data:`ADMIN_MODULES` is the fixed order of the menu; rule plugins may add views
+through the ``admin_views`` hook (at the end of the menu).
 """
 
 from __future__ import annotations
 
-import importlib
-
-from flask_admin import Admin
+from flask_admin import Admin, BaseView
 from flask_admin.theme import Bootstrap4Theme
 
+from ..access import sees_all_offices
 from ..i18n import _l
+from ..labels import role_label
+from . import audit, customers, org, products, rules, warranty
+from .home import DashboardView
 
-ADMIN_MODULES = ["org", "customers", "products", "audit", "warranty", "rules"]
+ADMIN_MODULES = [org, customers, products, audit, warranty, rules]
 
 
 def init_app(app):
-    from .home import DashboardView
     admin = Admin(app, name=_l("Service back-office"), url="/admin", index_view=DashboardView(),
                   theme=Bootstrap4Theme(swatch="cerulean"))
-    for name in ADMIN_MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
+    for module in ADMIN_MODULES:
         module.register(admin)
+    rules.register_plugin_views(admin, accept=lambda view: isinstance(view, BaseView))
+    app.jinja_env.globals.update(sees_all_offices=sees_all_offices, role_label=role_label)
     app.extensions["backoffice_admin"] = admin

@@ -8,37 +8,33 @@ import json
 import zoneinfo
 
 from flask import current_app, url_for
-from flask_admin.contrib.peewee.filters import FilterEqual, IntEqualFilter
+from flask_admin.contrib.peewee.filters import FilterEqual
 from markupsafe import Markup, escape
 
 from ..i18n import _l
-from ..models import AuditEntry
-from .base import TABLE_LABELS, ScopedModelView, table_label, yes_no
+from ..models import AuditEntry, Customer
+from ..labels import TABLE_LABELS, AuditAction, choices, field_label, value_label, yes_no
+from ..labels import table_label
+from .base import ScopedModelView
+from .filters import ByCode
 
-ACTION_CHOICES = [("create", _l("Created")), ("update", _l("Changed")), ("delete", _l("Deleted"))]
-
-
-def _screen_of(view, table: str):
-    """The admin screen of ``table`` (its labels and value choices), or None."""
-    for other in getattr(view.admin, "_views", ()):
-        model = getattr(other, "model", None)
-        if model is not None and model._meta.table_name == table:
-            return other
-    return None
+ACTION_CHOICES = choices(AuditAction)
 
 
 def _changes(view, context, model, name):
-    screen = _screen_of(view, model.table)
-    labels = (getattr(screen, "column_labels", None) or {}) if screen else {}
-    choices = (getattr(screen, "_column_choices_map", None) or {}) if screen else {}
+    """An entry's changes as a small table: field labels and value labels from
+    :mod:`backoffice.labels` (not from other screens' settings)."""
+    table = model.table
 
     def show(field, value):
-        if isinstance(value, str) and value in choices.get(field, {}):
-            return str(choices[field][value])  # a status or role: its label
+        if isinstance(value, str):
+            shown = value_label(table, field, value)
+            if shown is not None:
+                return shown  # a status or role: its label
         return _show(value)
 
     rows = "".join(
-        f"<tr><td>{escape(str(labels.get(field, field)))}</td>"
+        f"<tr><td>{escape(field_label(field))}</td>"
         f"<td>{escape(show(field, old))}</td><td>{escape(show(field, new))}</td></tr>"
         for field, (old, new) in sorted(model.change_dict.items()))
     return Markup(f'<table class="table table-sm mb-0">{rows}</table>')
@@ -60,21 +56,15 @@ def describe(view, entries) -> list[dict]:
             for entry in entries]
 
 
-def audit_screen(view):
-    """The audit trail's screen in ``view``'s admin, or None."""
-    return _screen_of(view, AuditEntry._meta.table_name)
+#: the audit screen's endpoint (registered below)
+ENDPOINT = "audit"
 
 
-def customer_trail_url(view, customer_id: int) -> str | None:
-    """The audit list filtered to one customer's entries (its "Customer id" equals filter)."""
-    screen = audit_screen(view)
-    if screen is None or not screen.is_accessible():
+def customer_trail_url(view, customer) -> str | None:
+    """The audit list filtered to one customer's entries, by the customer's code."""
+    if not view.is_accessible():
         return None
-    for index, flt in enumerate(screen._filters or ()):
-        if isinstance(flt, IntEqualFilter) and flt.column is AuditEntry.customer:
-            return url_for(f"{screen.endpoint}.index_view", **{
-                f"flt0_{screen.get_filter_arg(index, flt)}": customer_id})
-    return None
+    return url_for(f"{ENDPOINT}.index_view", flt0_customer_code_equals=customer.code)
 
 
 def _show(value):
@@ -89,7 +79,6 @@ class AuditView(ScopedModelView):
     can_create = False
     can_edit = False
     can_delete = False
-    edit_roles = ()
     column_list = ("at", "actor", "action", "table", "row_id", "summary")
     column_details_list = ("at", "actor", "action", "table", "row_id", "summary", "changes",
                            "office", "customer")
@@ -102,11 +91,14 @@ class AuditView(ScopedModelView):
     column_formatters_detail = {"changes": _changes}
     column_searchable_list = ("actor",)
     search_placeholder_text = _l("Who (login name)")
+    # readable filter arguments (flt0_customer_code_equals=ACME), so a link names its filter
+    named_filter_urls = True
     column_filters = (FilterEqual(AuditEntry.action, _l("Action"), options=ACTION_CHOICES),
-                      "table", "row_id", "at", "customer")
+                      "table", "row_id", "at",
+                      ByCode(AuditEntry.customer, _l("Customer code"), Customer.code))
     column_sortable_list = ("at",)
     column_default_sort = ("at", True)
 
 
 def register(admin):
-    admin.add_view(AuditView(AuditEntry, name=_l("Audit trail"), endpoint="audit"))
+    admin.add_view(AuditView(AuditEntry, name=_l("Audit trail"), endpoint=ENDPOINT))

@@ -9,11 +9,13 @@ path through :mod:`backoffice.scoping`:
   ids), the ajax look-ups behind ``form_ajax_refs`` (:class:`ScopedAjaxLoader`),
   and the relation pickers of create/edit forms (their query is narrowed, so a
   foreign id typed into a form is "Not a valid choice");
-* after a save, the row must still be in the user's scope, or the change is
-  rolled back (an office manager cannot move a record to another office).
+* every change goes through :mod:`backoffice.services.records`, which asks
+  :mod:`backoffice.access` (the role may, the row is visible, and after the
+  save it still is: an office manager cannot move a record to another office)
+  and writes with its audit row in one transaction; a refusal is a form error.
 
-Roles: ``read_roles`` open the screen, ``edit_roles`` may create, edit and
-delete; anything else gets a 403 on every write endpoint.
+Roles: ``read_roles`` open the screen; what a role may change there is the
+access module's matrix; anything else gets a 403 on every write endpoint.
 
 An export holds every row of the narrowed list or nothing: above
 ``EXPORT_MAX_ROWS`` rows (counted with a LIMIT, so the count stays cheap) it is
@@ -45,29 +47,19 @@ from peewee import OP, Expression, ForeignKeyField, IntegrityError
 from wtforms import HiddenField
 from wtfpeewee.fields import SelectQueryField
 
-from ..db import database, is_postgres
+from ..access import Action, may, may_read_screen, scoped
+from ..db import is_postgres
 from ..forms import select_choices
 from ..i18n import _, _l
-from ..models import Role, RuleViolation
-from ..scoping import can_see, scoped
+from ..labels import TABLE_LABELS, Role, table_label, yes_no
+from ..models import RuleViolation
+from ..services import records
 from .export import ExportMixin
 
 #: columns every audited table has; never edited through a form
 BOOKKEEPING = ("version", "created_at", "updated_at")
-#: each table's name for people (audit trail, "still used by" messages); raw name otherwise
-TABLE_LABELS = {"office": _l("Office"), "staff": _l("Staff"), "customer": _l("Customer"),
-                "site": _l("Site"), "contact": _l("Contact"), "contract": _l("Contract"),
-                "product": _l("Product"), "unit": _l("Unit"), "term_set": _l("Term set"),
-                "term_set_version": _l("Term set version")}
-
-
-def table_label(table: str) -> str:
-    label = TABLE_LABELS.get(table)
-    return str(label) if label is not None else table
-
-
-def yes_no(value) -> str:
-    return str(_l("Yes") if value else _l("No"))
+__all__ = ["BOOKKEEPING", "TABLE_LABELS", "ScopedModelView", "SecureView", "parse_id",
+           "table_label", "yes_no"]
 
 
 def _bool_list_formatter(view, value, name):
@@ -90,16 +82,13 @@ def parse_id(value):
 
 
 class AccessMixin:
-    """Who may open a screen: ``read_roles`` see it, ``edit_roles`` change through it."""
+    """Who may open a screen: ``read_roles`` see it (what they may change there is the
+    access module's matrix, asked per model and action)."""
 
-    read_roles: tuple[str, ...] = Role.ALL
-    edit_roles: tuple[str, ...] = Role.EDITORS
+    read_roles: tuple[str, ...] = tuple(Role)
 
     def is_accessible(self):
-        return current_user.is_authenticated and current_user.role in self.read_roles
-
-    def may_edit(self) -> bool:
-        return current_user.is_authenticated and current_user.role in self.edit_roles
+        return may_read_screen(current_user, self.read_roles)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
@@ -156,7 +145,7 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
     can_view_details = True
     column_display_pk = False
     details_modal = False
-    # booleans read 是/否 (list: an icon with that tooltip); exports keep True/False
+    # booleans read 是/否 (list: an icon with that tooltip; exports too, see export.py)
     column_type_formatters: ClassVar[dict] = {
         **typefmt.BASE_FORMATTERS, bool: _bool_list_formatter}
     column_type_formatters_detail: ClassVar[dict] = {
@@ -173,20 +162,20 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
     #: URL arguments that narrow the list to one parent, e.g. {"customer": "customer"}
     list_narrow_args: ClassVar[dict[str, str]] = {}
 
-    # -- roles -----------------------------------------------------------------
+    # -- roles: the access module's matrix -------------------------------------
 
     # Properties, so a domain view may still say ``can_delete = False`` declaratively.
     @property
     def can_create(self):
-        return self.may_edit()
+        return may(current_user, Action.CREATE, self.model)
 
     @property
     def can_edit(self):
-        return self.may_edit()
+        return may(current_user, Action.UPDATE, self.model)
 
     @property
     def can_delete(self):
-        return self.may_edit()
+        return may(current_user, Action.DELETE, self.model)
 
     _NEEDS: ClassVar[dict[str, str]] = {
         "create_view": "can_create", "edit_view": "can_edit", "delete_view": "can_delete",
@@ -225,9 +214,6 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
             if value:
                 query = query.where(getattr(self.model, field_name) == parse_id(value))
         return query
-
-    def get_count_query(self):
-        return self.get_query()
 
     def get_one(self, id):
         row = self.scoped_select().where(
@@ -350,20 +336,22 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
 
     # -- forms -------------------------------------------------------------------
 
+    def __init__(self, model, *args, **kwargs):
+        # Flask-Admin reads form settings when it builds its cache in __init__: give
+        # this instance its effective ones first (instance attributes, the documented
+        # way to configure a view): bookkeeping columns are never typed in, labels
+        # follow column_labels (translated), choices become WTForms SelectChoice.
+        self.form_excluded_columns = tuple(self.form_excluded_columns or ()) + BOOKKEEPING
+        args_ = {name: {"label": label} for name, label in (self.column_labels or {}).items()}
+        for name, options in (self.form_args or {}).items():
+            if "choices" in options:
+                options = {**options, "choices": select_choices(options["choices"])}
+            args_[name] = {**args_.get(name, {}), **options}
+        self.form_args = args_
+        super().__init__(model, *args, **kwargs)
+
     def scaffold_form(self):
-        # bookkeeping columns are never typed in; labels follow column_labels (translated)
-        excluded = tuple(self.form_excluded_columns or ()) + BOOKKEEPING
-        saved = self.form_excluded_columns, self.form_args
-        labels = {name: {"label": label} for name, label in (self.column_labels or {}).items()}
-        for name, args in (self.form_args or {}).items():
-            if "choices" in args:
-                args = {**args, "choices": select_choices(args["choices"])}
-            labels[name] = {**labels.get(name, {}), **args}
-        self.form_excluded_columns, self.form_args = excluded, labels
-        try:
-            form_class = super().scaffold_form()
-        finally:
-            self.form_excluded_columns, self.form_args = saved
+        form_class = super().scaffold_form()
         if "version" in self.model._meta.fields:
             form_class.version = VersionField()
         return form_class
@@ -384,37 +372,45 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
         field = getattr(self.model, name)
         return ScopedAjaxLoader(name, field.rel_model, **options)
 
-    # -- writing -----------------------------------------------------------------
+    # -- writing: every change goes through the services -------------------------
 
-    def _refuse(self, form, message, field=None):
-        if form is not None and field and field in form and isinstance(
-                form[field].errors, list):
-            form[field].errors.append(message)
-        flash(message, "error")
-        return False
+    def handle_view_exception(self, exc):
+        """A refused change is a message on the page, never a 500 (Flask-Admin's own hook)."""
+        if isinstance(exc, RuleViolation):
+            flash(_(str(exc)), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            flash(_("This change conflicts with an existing record (a number or code "
+                    "already in use, or a missing link)."), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def _seen_version(self, form):
+        """The version the user edited (raw_data: .data would fall back to the row's own)."""
+        if "version" not in form:
+            return None
+        try:
+            return int((form.version.raw_data or [None])[0])
+        except (TypeError, ValueError):
+            raise RuleViolation(_("This form was opened without a version; reload the record "
+                                  "and apply your change again."), code="stale") from None
 
     def _save(self, form, model, is_created):
-        """Populate, save and check scope in one transaction; a rule violation is a form error."""
+        """Fill ``model`` from the form and hand it to the records service; a refusal is a
+        form error on its field and a message."""
         try:
-            with database.atomic():
-                form.populate_obj(model)
-                if not is_created and "version" in form:
-                    # raw_data: what was posted; .data would fall back to the row's current version
-                    try:
-                        model.version = int((form.version.raw_data or [None])[0])
-                    except (TypeError, ValueError):
-                        return self._refuse(form, _(
-                            "This form was opened without a version; reload the record "
-                            "and apply your change again."))
-                self._on_model_change(form, model, is_created)
-                model.save(force_insert=is_created)
-                if not can_see(model, current_user):
-                    raise RuleViolation(_("You can only keep records in your own office."))
-        except RuleViolation as exc:
-            return self._refuse(form, _(str(exc)), exc.field)
-        except IntegrityError:
-            return self._refuse(form, _("This change conflicts with an existing record "
-                                        "(a number or code already in use, or a missing link)."))
+            form.populate_obj(model)
+            seen = None if is_created else self._seen_version(form)
+            self._on_model_change(form, model, is_created)
+            records.save(current_user, model, seen_version=seen)
+        except Exception as exc:
+            field = getattr(exc, "field", None)
+            if isinstance(exc, RuleViolation) and field and field in form and isinstance(
+                    form[field].errors, list):
+                form[field].errors.append(_(str(exc)))
+            if not self.handle_view_exception(exc):
+                raise
+            return False
         self.after_model_change(form, model, is_created)
         return True
 
@@ -427,14 +423,14 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
 
     def delete_model(self, model):
         try:
-            with database.atomic():
-                self.on_model_delete(model)
-                delete_with_parts(model)
-        except RuleViolation as exc:
-            flash(_(str(exc)), "error")
-            return False
+            self.on_model_delete(model)
+            records.delete(current_user, model)
         except IntegrityError:
             flash(_("This record is still referred to by other records."), "error")
+            return False
+        except Exception as exc:
+            if not self.handle_view_exception(exc):
+                raise
             return False
         self.after_model_delete(model)
         return True
@@ -449,18 +445,3 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
                 count += 1
         if count:
             flash(_("%(count)d record(s) deleted.", count=count), "success")
-
-
-def delete_with_parts(instance):
-    """Delete ``instance``: its cascading parts one by one (each audited), refusing restricted ones."""
-    model = type(instance)
-    for fk, related in model._meta.backrefs.items():
-        dependents = related.select().where(fk == instance.get_id())
-        if (fk.on_delete or "").upper() == "CASCADE":
-            for part in dependents:
-                delete_with_parts(part)
-        elif dependents.exists():
-            raise RuleViolation(_("%(row)s is still used by %(n)d %(table)s record(s); "
-                                  "remove or move those first.", row=str(instance),
-                                  n=dependents.count(), table=table_label(related._meta.table_name)))
-    instance.delete_instance()

@@ -12,8 +12,8 @@ from flask_login import current_user
 from wtforms import SelectField
 
 from ..i18n import _l
+from ..labels import choices
 from ..models import (
-    AuditEntry,
     Contact,
     Contract,
     ContractStatus,
@@ -22,43 +22,23 @@ from ..models import (
     Office,
     Site,
     Unit,
+    UnitStatus,
 )
-from ..scoping import scoped, visible
+from ..services.customer_file import TIMELINE_SHOWN, customer_file, timeline
 from .audit import customer_trail_url, describe
 from .base import ScopedModelView
+from .filters import ByCode
 
-CONTRACT_STATUS_CHOICES = [(ContractStatus.DRAFT, _l("Draft")),
-                           (ContractStatus.ACTIVE, _l("Active")),
-                           (ContractStatus.COMPLETED, _l("Completed")),
-                           (ContractStatus.TERMINATED, _l("Terminated"))]
-INDUSTRY_CHOICES = [(Industry.POWER, _l("Power")),
-                    (Industry.TELECOM, _l("Telecommunications")),
-                    (Industry.RAIL, _l("Rail transit")),
-                    (Industry.WATER, _l("Water")),
-                    (Industry.PETROCHEMICAL, _l("Petrochemical")),
-                    (Industry.DATA_CENTRE, _l("Data centre")),
-                    (Industry.HEALTHCARE, _l("Healthcare")),
-                    (Industry.FINANCE, _l("Finance")),
-                    (Industry.MANUFACTURING, _l("Manufacturing")),
-                    (Industry.OTHER, _l("Other"))]
-#: a customer file page lists at most this many units; the rest is one click away
-FILE_UNITS_SHOWN = 200
-#: the customer file's timeline shows this many latest changes; the rest is in the audit trail
-TIMELINE_SHOWN = 20
+CONTRACT_STATUS_CHOICES = choices(ContractStatus)
+INDUSTRY_CHOICES = choices(Industry)
 
 
-class InCustomerCode(FilterEqual):
-    """Rows of the customer with this code (a sub-select: no join, scoping still applies)."""
-
-    def apply(self, query, value):
-        ids = Customer.select(Customer.id).where(Customer.code == value.strip().upper())
-        return query.where(self.column.in_(ids))
+def InCustomerCode(column, name):  # noqa: N802 - reads as the filter it makes
+    return ByCode(column, name, Customer.code)
 
 
-class InOfficeCode(FilterEqual):
-    def apply(self, query, value):
-        ids = Office.select(Office.id).where(Office.code == value.strip().upper())
-        return query.where(self.column.in_(ids))
+def InOfficeCode(column, name):  # noqa: N802
+    return ByCode(column, name, Office.code)
 
 
 PART_LABELS = {"id": _l("ID"), "customer": _l("Customer"), "name": _l("Name"), "notes": _l("Notes"),
@@ -87,38 +67,14 @@ class CustomerView(ScopedModelView):
 
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
-            kwargs["file"] = customer_file(kwargs["model"])
-            kwargs["timeline"] = describe(self, customer_timeline(kwargs["model"]))
-            kwargs["timeline_url"] = customer_trail_url(self, kwargs["model"].id)
+            kwargs["file"] = customer_file(current_user, kwargs["model"]).as_template_dict()
+            kwargs["timeline"] = describe(self, timeline(current_user, kwargs["model"]))
+            kwargs["timeline_url"] = customer_trail_url(self, kwargs["model"])
             kwargs["timeline_shown"] = TIMELINE_SHOWN
-            from .products import UNIT_STATUS_CHOICES
             # the status columns of the file's tables show their labels, not stored values
             kwargs["value_labels"] = {"contract": {"status": dict(CONTRACT_STATUS_CHOICES)},
-                                      "unit": {"status": dict(UNIT_STATUS_CHOICES)}}
+                                      "unit": {"status": dict(choices(UnitStatus))}}
         return super().render(template, **kwargs)
-
-
-def customer_file(customer):
-    """Everything the customer file page shows, each list already narrowed to the viewer."""
-    def mine(query, model):
-        return scoped(query, model, current_user)
-    units = mine(Unit.select().where(Unit.customer == customer.id), Unit).order_by(Unit.serial)
-    return {
-        "sites": list(mine(customer.sites, Site).order_by(Site.name)),
-        "contacts": list(mine(customer.contacts, Contact).order_by(Contact.name)),
-        "contracts": list(mine(customer.contracts, Contract).order_by(Contract.signed_on.desc())),
-        "units": list(units.limit(FILE_UNITS_SHOWN)),
-        "unit_count": units.count(),
-        "units_shown": FILE_UNITS_SHOWN,
-    }
-
-
-def customer_timeline(customer, limit=TIMELINE_SHOWN):
-    """The latest audit entries of ``customer`` the viewer may see, newest first (one query)."""
-    return list(visible(AuditEntry, current_user)
-                .where(AuditEntry.customer == customer.id)
-                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                .limit(limit))
 
 
 class SiteView(ScopedModelView):

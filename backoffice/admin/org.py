@@ -8,15 +8,15 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
 from ..i18n import _l
-from ..models import ROLE_LABELS, Office, Role, Staff
+from ..labels import Role, choices
+from ..models import Office, Staff
 from .base import ScopedModelView
 
-ROLE_CHOICES = [(role, _l(label)) for role, label in ROLE_LABELS.items()]
+ROLE_CHOICES = choices(Role)
 LANGUAGE_CHOICES = [("", _l("Follow the browser")), ("en", "English"), ("zh_Hans_CN", "简体中文")]
 
 
 class OfficeView(ScopedModelView):
-    edit_roles = (Role.ADMIN,)
     column_list = ("code", "name", "city", "province", "phone", "latitude", "longitude")
     column_details_list = ("code", "name", "city", "province", "address", "phone", "latitude",
                            "longitude", "version", "created_at", "updated_at")
@@ -34,7 +34,6 @@ class OfficeView(ScopedModelView):
 
 
 class StaffView(ScopedModelView):
-    edit_roles = (Role.ADMIN,)
     column_list = ("name", "username", "role", "office", "phone", "active")
     column_details_list = ("name", "username", "role", "office", "skills", "phone", "email",
                            "language", "active", "version", "created_at", "updated_at")

@@ -3,37 +3,60 @@
 
 from __future__ import annotations
 
-from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, IntEqualFilter
 from wtforms import SelectField
 
+from ..clock import today
 from ..i18n import _l
-from ..models import Contract, Product, Role, Unit, UnitStatus
+from ..labels import choices
+from ..models import Contract, Product, Unit, UnitStatus
+from ..services.overview import in_use, in_warranty, warranty_ends_within
 from .base import ScopedModelView
+from .filters import ByCode
 from .customers import PART_LABELS, InCustomerCode
 
-UNIT_STATUS_CHOICES = [(UnitStatus.ORDERED, _l("Ordered")),
-                       (UnitStatus.DELIVERED, _l("Delivered")),
-                       (UnitStatus.INSTALLED, _l("Installed")),
-                       (UnitStatus.IN_SERVICE, _l("In service")),
-                       (UnitStatus.UNDER_REPAIR, _l("Under repair")),
-                       (UnitStatus.REPLACED, _l("Replaced")),
-                       (UnitStatus.RETIRED, _l("Retired"))]
+UNIT_STATUS_CHOICES = choices(UnitStatus)
 
 
-class InContractNumber(FilterEqual):
+def InContractNumber(column, name):  # noqa: N802 - reads as the filter it makes
+    return ByCode(column, name, Contract.number)
+
+
+def InProductModel(column, name):  # noqa: N802
+    return ByCode(column, name, Product.model)
+
+
+class InUse(BooleanEqualFilter):
+    """Units in use (neither retired nor replaced): the home page's "units in use"."""
+
     def apply(self, query, value):
-        ids = Contract.select(Contract.id).where(Contract.number == value.strip().upper())
-        return query.where(self.column.in_(ids))
+        return query.where(in_use() if value else ~in_use())  # value: 1 or 0
 
 
-class InProductModel(FilterEqual):
+class InWarrantyToday(BooleanEqualFilter):
+    """Units whose warranty covers today (in the service center's zone)."""
+
     def apply(self, query, value):
-        ids = Product.select(Product.id).where(Product.model == value.strip().upper())
-        return query.where(self.column.in_(ids))
+        covered = in_warranty(today())
+        if value:
+            return query.where(covered)
+        return query.where(~covered | Unit.warranty_start.is_null() | Unit.warranty_end.is_null())
+
+
+class WarrantyEndsWithin(IntEqualFilter):
+    """Units whose warranty ends from today to this many days later ("days until ...: at most")."""
+
+    def validate(self, value):
+        return super().validate(value) and 0 <= self.clean(value) <= 3660
+
+    def apply(self, query, value):
+        return query.where(warranty_ends_within(today(), value))
+
+    def operation(self):
+        return _l("at most")
 
 
 class ProductView(ScopedModelView):
-    edit_roles = (Role.ADMIN, Role.HQ)  # one catalogue for all offices
     column_list = ("model", "name", "grade", "design_life_years", "warranty_months")
     column_labels = {**PART_LABELS, "model": _l("Model"), "grade": _l("Grade"),
                      "design_life_years": _l("Design life (years)"),
@@ -70,7 +93,10 @@ class UnitView(ScopedModelView):
                       "warranty_end", "accepted_on",
                       InCustomerCode(Unit.customer, _l("Customer code")),
                       InContractNumber(Unit.contract, _l("Contract number")),
-                      InProductModel(Unit.product, _l("Product model")))
+                      InProductModel(Unit.product, _l("Product model")),
+                      InUse(Unit.status, _l("In use")),
+                      InWarrantyToday(Unit.warranty_end, _l("In warranty today")),
+                      WarrantyEndsWithin(Unit.warranty_end, _l("Days until warranty end")))
     column_sortable_list = ("serial", "status", "accepted_on", "warranty_end")
     column_default_sort = "serial"
     form_columns = ("serial", "product", "contract", "site", "status", "installed_on",

@@ -2,12 +2,12 @@
 preview (with the contracts a version would change) and the plugin registry.
 
 Views never decide: the preview calls :mod:`backoffice.services.deadlines`, the
-term-set editor :func:`backoffice.models.terms.publish`.
+term-set editor :func:`backoffice.services.terms.publish`, the contract rules
+:mod:`backoffice.services.contracts`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import ClassVar
 
@@ -28,22 +28,22 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..db import database
+from ..access import CHANGES, Action, scoped
+from ..clock import now
 from ..forms import select_choices
 from ..i18n import _, _l
-from ..models import Contract, Customer, Role, RuleViolation, TermSet, TermSetVersion
-from ..models.terms import publish
+from ..models import Contract, Customer, RuleViolation, TermSet, TermSetVersion
 from ..plugins import current_engine, registry
-from ..scoping import scoped
+from ..services import contracts as contract_service
+from ..services.deadlines import compute_deadlines, impact_of
+from ..services.terms import publish
 from ..terms import STANDARD, SheetError, terms_from_dict
 from .base import ScopedModelView, SecureView
 
-HQ_ROLES = (Role.ADMIN, Role.HQ)
-
 
 class RulesView(SecureView):
-    read_roles = HQ_ROLES
-    edit_roles = HQ_ROLES
+    # the rule screens are for those who may manage terms (the access module's matrix)
+    read_roles = tuple(CHANGES["term_set"][Action.MANAGE_TERMS])
 
 
 # -- term sets ---------------------------------------------------------------------
@@ -154,13 +154,8 @@ class TermSetsView(RulesView):
         if not form.validate():
             flash(_("Choose the contracts to move."), "error")
             return redirect(url_for(".history", set_name=set_name))
-        moved = []
         try:
-            with database.atomic():
-                for contract in Contract.select().where(Contract.id.in_(form.contracts.data)):
-                    contract.term_set_version = latest
-                    contract.save()
-                    moved.append(contract.number)
+            moved = contract_service.move_to_version(current_user, form.contracts.data, latest)
         except RuleViolation as exc:
             flash(_("Nothing was moved: %(error)s", error=str(exc)), "error")
             return redirect(url_for(".history", set_name=set_name))
@@ -196,7 +191,7 @@ class TermSetsView(RulesView):
                                       name=terms.name)]
             elif terms is not None:
                 try:
-                    version = publish(terms, form.note.data)
+                    version = publish(current_user, terms, form.note.data)
                 except RuleViolation as exc:
                     form.note.errors = [str(exc)]
                 else:
@@ -317,11 +312,11 @@ class ContractRulesView(RulesView):
             form.plugins.data = contract.plugins
             form.seen_version.data = str(contract.version)
         elif form.validate():
-            contract.term_set_version = int(form.term_set_version.data or 0) or None
-            contract.plugins = (form.plugins.data or "").strip() or "{}"
-            contract.version = int(form.seen_version.data or contract.version)
             try:
-                contract.save()
+                contract_service.set_rules(
+                    current_user, contract,
+                    term_set_version_id=int(form.term_set_version.data or 0) or None,
+                    plugins=form.plugins.data, seen_version=_version_seen(form, contract))
             except RuleViolation as exc:
                 target = getattr(form, exc.field or "", None) or form.plugins
                 target.errors = [*target.errors, str(exc)]
@@ -348,14 +343,13 @@ class PreviewForm(Form):
 class PreviewView(RulesView):
     @expose("/", methods=("GET",))  # a preview changes nothing: GET, bookmarkable
     def index(self):
-        from ..services.deadlines import compute_deadlines, impact_of
         form = PreviewForm(request.args)
         versions = list(TermSetVersion.select(TermSetVersion, TermSet).join(TermSet)
                         .order_by(TermSet.name, TermSetVersion.number))
         form.version.choices = select_choices([("", _("(as pinned)"))] + [
             (str(v.id), f"{v.term_set.name} v{v.number}") for v in versions])
         if not request.args.get("received"):
-            form.received.data = dt.datetime.now(current_engine().tz).strftime("%Y-%m-%dT%H:%M")
+            form.received.data = now().strftime("%Y-%m-%dT%H:%M")
         number = (form.contract.data or "").strip().upper()
         result = impacts = version = error = None
         if request.args and form.validate():
@@ -418,7 +412,24 @@ def register(admin):
                                url="/admin/rules/preview", category=category))
     admin.add_view(PluginsView(name=_l("Plugins"), endpoint="rules_plugins",
                                url="/admin/rules/plugins", category=category))
-    engine = admin.app.extensions["backoffice_rules"] if getattr(admin, "app", None) \
-        else current_engine()
-    for view in engine.call("admin_views"):
+
+
+def register_plugin_views(admin, accept) -> None:
+    """The views rule plugins add (``admin_views`` hook); ``accept`` refuses non-views."""
+    for view in current_engine_of(admin).admin_views(accept=accept):
         admin.add_view(view)
+
+
+def current_engine_of(admin):
+    """The engine of the app the admin belongs to (admin set-up runs before any request)."""
+    with admin.app.app_context():
+        return current_engine()
+
+
+def _version_seen(form, contract) -> int:
+    """The contract version the editor saw (a missing or garbled value: stale, not a 500)."""
+    try:
+        return int(form.seen_version.data)
+    except (TypeError, ValueError):
+        raise RuleViolation(_("This form was opened without a version; reload the record "
+                              "and apply your change again."), "plugins", "stale") from None

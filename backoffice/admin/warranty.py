@@ -8,21 +8,19 @@ the rule engine's own words: the term set or plugin and its rule).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import request
 from flask_admin import expose
 from flask_login import current_user
 from wtforms import DateField, Form, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..hookspecs import Charge
+from ..labels import Charge, UnitStatus, choices
 from ..i18n import _, _l
 from ..models import Customer, Product, Unit
-from ..scoping import scoped
+from ..access import scoped
+from ..clock import today
 from ..services.warranty import warranty_status
 from .base import SecureView
-from .products import UNIT_STATUS_CHOICES
 
 #: the service's reasons, listed so the catalogue can translate them
 REASONS = {
@@ -52,7 +50,7 @@ class WarrantyView(SecureView):
     def index(self):
         form = LookupForm(request.args)
         if not form.on.raw_data or not form.on.raw_data[0]:
-            form.on.data = dt.date.today()
+            form.on.data = today()  # the service center's today, not the server's
         result = message = None
         if request.args.get("serial") is not None and form.validate():
             serial = form.serial.data.strip().upper()
@@ -67,7 +65,7 @@ class WarrantyView(SecureView):
                     "unit": unit, "status": status,
                     "reason": REASONS.get(status.reason, status.reason),
                     "charge": str(CHARGES.get(status.charge, status.charge)),
-                    "status_label": dict(UNIT_STATUS_CHOICES).get(unit.status, unit.status),
+                    "status_label": dict(choices(UnitStatus)).get(unit.status, unit.status),
                     "customer": Customer.get_by_id(unit.customer_id),
                     "product": Product.get_by_id(unit.product_id),
                 }

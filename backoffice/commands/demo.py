@@ -6,20 +6,16 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import demo as demo_data
+from .. import migrate
+from ..db import database
 from ..i18n import _, _l
-
-ROLE_LABELS = {"admin": _l("administrator"), "hq": _l("headquarters"),
-               "office_manager": _l("office manager"), "engineer": _l("engineer"),
-               "viewer": _l("viewer")}
+from ..labels import Role, label
+from . import fail
 #: the tables counted after a seed, as the output names them
 TABLE_NAMES = {"office": _l("office"), "staff": _l("staff"), "customer": _l("customer"),
                "site": _l("site"), "contact": _l("contact"), "contract": _l("contract"),
                "product": _l("product"), "unit": _l("unit"), "audit_entry": _l("audit entry")}
-
-
-def _fail(message: str):
-    from ..cli import fail
-    fail(message)
 
 
 def _echo_counts(counts: dict) -> None:
@@ -30,7 +26,7 @@ def _echo_counts(counts: dict) -> None:
 def _echo_accounts(accounts) -> None:
     click.echo(_("demo accounts (one per role; every staff member has their role's password):"))
     for role, login, password in accounts:
-        click.echo(f"  {ROLE_LABELS.get(role, role)!s:<16} {login:<14} {password}")
+        click.echo(f"  {label(role, Role):<16} {login:<14} {password}")
 
 
 def _progress(done: int, total: int) -> None:
@@ -41,11 +37,10 @@ def _progress(done: int, total: int) -> None:
 
 def run_seed(units: int | None):
     """Seed (or top up) the demo; one line and exit 2 when it is refused."""
-    from .. import demo
     try:
-        result = demo.seed(current_app.config["ENV"], units=units, progress=_progress)
-    except demo.DemoRefused as exc:
-        _fail(str(exc))
+        result = demo_data.seed(current_app.config["ENV"], units=units, progress=_progress)
+    except demo_data.DemoRefused as exc:
+        fail(str(exc))
     if result.created:
         click.echo(_("demo data written in %(seconds)s s", seconds=f"{result.seconds:.1f}")
                    + (_(" (of which %(units)s units in bulk)", units=f"{result.units_added:,}")
@@ -77,10 +72,6 @@ def demo(units):
 @click.option("--no-serve", is_flag=True, help="Do everything but serve.")
 @with_appcontext
 def up(host, port, no_serve):
-    from .. import demo as demo_data
-    from .. import migrate
-    from ..db import database
-
     app = current_app._get_current_object()
     applied = migrate.upgrade()
     click.echo(_("database: %(count)d migration(s) applied", count=len(applied)))

@@ -11,12 +11,20 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..cli import fail
 from ..i18n import _
+from ..models import Contract, RuleViolation, TermSet, TermSetVersion
+from ..plugins import current_engine, registry
+from ..services import contracts as contract_service
+from ..services.deadlines import compute_deadlines
+from ..services.terms import publish
+from ..terms import STANDARD, SheetError, diff, parse_sheet
+from . import acting_user, fail
+
+#: ``terms diff`` and ``--terms`` take version numbers up to this (a 64-bit id is nonsense)
+MAX_VERSION = 1_000_000
 
 
 def _engine():
-    from ..plugins import current_engine
     return current_engine()
 
 
@@ -32,7 +40,6 @@ def plugins_group():
 @click.option("--json", "as_json", is_flag=True, help="One JSON array.")
 @with_appcontext
 def plugins_list(as_json):
-    from ..plugins import registry
     rows = registry(_engine())
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -52,12 +59,12 @@ def plugins_list(as_json):
                                      "settings and pinned term set; one line per problem.")
 @with_appcontext
 def plugins_check():
-    from ..models import Contract, TermSetVersion
-    from ..plugins import check_contract_plugins
-    problems = []
+    engine = _engine()
+    problems = [_("plugin %(name)s (%(where)s) implements no hook",
+                  name=name, where=engine.plugins[name].location) for name in engine.idle()]
     for contract in Contract.select().order_by(Contract.number):
         problems += [_("contract %(number)s: %(problem)s", number=contract.number, problem=p)
-                     for p in check_contract_plugins(contract.plugins)]
+                     for p in contract_service.plugin_problems(contract)]
         if contract.term_set_version_id is not None:
             version = TermSetVersion.get_or_none(TermSetVersion.id == contract.term_set_version_id)
             try:
@@ -69,7 +76,6 @@ def plugins_check():
         click.echo(line, err=True)
     if problems:
         raise SystemExit(1)
-    engine = _engine()
     click.echo(_("ok: %(plugins)d plugin(s) loaded, %(contracts)d contract(s) checked",
                  plugins=len(engine.plugins), contracts=Contract.select().count()))
 
@@ -84,17 +90,12 @@ def terms_group():
 @terms_group.command("load", help="Validate a TOML term sheet and store it as a new version.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--note", default="", help="Why this version (shown in its history).")
-@click.option("--as", "actor", default=None, metavar="NAME",
-              help="Who publishes it (default: cli:<your login name>, as every change "
-                   "made from the command line is recorded).")
+@click.option("--as", "as_user", default=None, metavar="USER",
+              help="Publish as this user (headquarters or an administrator); default: "
+                   "the operator, recorded as cli:<your login name>.")
 @with_appcontext
-def terms_load(file, note, actor):
-    import contextlib
-
-    from ..db import acting_as
-    from ..models import RuleViolation
-    from ..models.terms import publish
-    from ..terms import SheetError, parse_sheet
+def terms_load(file, note, as_user):
+    actor = acting_user(as_user)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -104,11 +105,10 @@ def terms_load(file, note, actor):
         terms = parse_sheet(text, str(file))
     except SheetError as exc:
         fail(str(exc))
-    with acting_as(actor) if actor else contextlib.nullcontext():
-        try:
-            version = publish(terms, note or f"loaded from {file.name}")
-        except RuleViolation as exc:
-            fail(f"{file}: {exc}")
+    try:
+        version = publish(actor, terms, note or f"loaded from {file.name}")
+    except RuleViolation as exc:
+        fail(f"{file}: {exc}")
     click.echo(_("stored %(version)s (published by %(actor)s)", version=str(version),
                  actor=version.published_by))
 
@@ -116,8 +116,6 @@ def terms_load(file, note, actor):
 @terms_group.command("list", help="Term sets, their versions and the contracts pinned to each.")
 @with_appcontext
 def terms_list():
-    from ..models import Contract, TermSetVersion
-    from ..terms import STANDARD
     unpinned = Contract.select().where(Contract.term_set_version.is_null()).count()
     click.echo(_("%(label)s (built-in standard terms): %(count)d contract(s)",
                  label=STANDARD.label, count=unpinned))
@@ -130,7 +128,8 @@ def terms_list():
 
 
 def _version(name: str, number: int):
-    from ..models import TermSet, TermSetVersion
+    if not 1 <= number <= MAX_VERSION:
+        fail(_("term set %(name)s has no version %(number)d", name=name, number=number))
     term_set = TermSet.get_or_none(TermSet.name == name)
     if term_set is None:
         fail(_("no term set named %(name)s", name=repr(name)))
@@ -148,7 +147,6 @@ def _version(name: str, number: int):
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def terms_diff(set_name, v1, v2, as_json):
-    from ..terms import diff
     old, new = _version(set_name, v1), _version(set_name, v2)
     changes = diff(old.values(), new.values())
     if as_json:
@@ -179,8 +177,6 @@ def _show(value) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_appcontext
 def terms_preview(distance_km, received, number, confirmed, version_spec, as_json):
-    from ..models import Contract
-    from ..services.deadlines import compute_deadlines
     contract = None
     if number:
         contract = Contract.get_or_none(Contract.number == number.strip().upper())
@@ -189,7 +185,7 @@ def terms_preview(distance_km, received, number, confirmed, version_spec, as_jso
     terms = None
     if version_spec:
         name, _sep, ver = version_spec.partition(":")
-        if not ver.isdigit():
+        if not ver.isdigit() or not ver.isascii():
             fail(_("--terms must look like premium:2, got %(spec)s", spec=repr(version_spec)))
         terms = _version(name, int(ver)).terms()
     try:
@@ -206,6 +202,10 @@ def terms_preview(distance_km, received, number, confirmed, version_spec, as_jso
     for kind, item in data["deadlines"].items():
         when = item.get("due") or f"{item['earliest']} .. {item['latest']}"
         click.echo(f"{kind:12} {when:27} {item['decided_by']}")
+    for failure in data["plugin_failures"]:  # the traceback is in the log
+        click.echo(_("plugin %(plugin)s failed in %(hook)s: %(error)s (the next plugin "
+                     "decided)", plugin=failure["plugin"], hook=failure["hook"],
+                     error=failure["error"]), err=True)
 
 
 COMMANDS = [plugins_group, terms_group]

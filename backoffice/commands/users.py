@@ -13,13 +13,12 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from peewee import JOIN
 
 from ..i18n import _
-
-
-def _fail(message: str):
-    from ..cli import fail
-    fail(message)
+from ..models import Office, RuleViolation, Staff
+from ..services import users as user_service
+from . import acting_user, as_option, fail
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -27,17 +26,9 @@ def _read_password(from_stdin: bool) -> str:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
-            _fail(_("no password on standard input"))
+            fail(_("no password on standard input"))
         return password
     return click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
-
-
-def _save(staff) -> None:
-    from ..models import RuleViolation
-    try:
-        staff.save()
-    except RuleViolation as exc:
-        _fail(str(exc))
 
 
 @click.group("users", help="User accounts: create, set passwords, list.")
@@ -51,85 +42,75 @@ def users():
 @click.option("--office", "office_code", default=None, help="Office code (managers, engineers).")
 @click.option("--name", default=None, help="Display name (default: the username).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@as_option
 @with_appcontext
-def create(username, role, office_code, name, password_stdin):
-    from ..models import Office, Role, RuleViolation, Staff
-    username = username.strip()
-    if not username or len(username) > 40 or any(c.isspace() for c in username):
-        _fail(_("a username is 1 to 40 characters without spaces: %(name)r", name=username))
-    if role not in Role.ALL:
-        _fail(_("unknown role %(role)r; choose one of %(roles)s", role=role,
-                roles=", ".join(Role.ALL)))
-    if Staff.select().where(Staff.username == username).exists():
-        _fail(_("a user named %(name)r already exists", name=username))
-    office = None
-    if office_code:
-        office = Office.get_or_none(Office.code == office_code)
-        if office is None:
-            _fail(_("no office with code %(code)r", code=office_code))
-    staff = Staff(username=username, name=name or username, role=role, office=office)
-    try:
-        staff.validate()
+def create(username, role, office_code, name, password_stdin, as_user):
+    actor = acting_user(as_user)
+    try:  # everything but the password first: no prompt for an account that cannot be made
+        user_service.check_username(username)
     except RuleViolation as exc:
-        _fail(str(exc))
+        fail(str(exc))
     password = _read_password(password_stdin)
     try:
-        staff.set_password(password)
+        staff = user_service.create(actor, username, role=role, password=password,
+                                    office_code=office_code, name=name)
     except RuleViolation as exc:
-        _fail(str(exc))
-    _save(staff)
-    click.echo(_("created user %(name)s (%(role)s)", name=username, role=role))
+        fail(str(exc))
+    click.echo(_("created user %(name)s (%(role)s)", name=staff.username, role=staff.role))
+
+
+def _staff(username: str):
+    staff = user_service.by_username(username)
+    if staff is None:
+        fail(_("no user named %(name)r", name=username))
+    return staff
 
 
 @users.command("set-password", help="Set a user's password; their open sessions end.")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@as_option
 @with_appcontext
-def set_password(username, password_stdin):
-    from ..models import RuleViolation, Staff
-    staff = Staff.get_or_none(Staff.username == username)
-    if staff is None:
-        _fail(_("no user named %(name)r", name=username))
+def set_password(username, password_stdin, as_user):
+    actor = acting_user(as_user)
+    staff = _staff(username)
     password = _read_password(password_stdin)
     try:
-        staff.set_password(password)
+        user_service.set_password(actor, staff, password)
     except RuleViolation as exc:
-        _fail(str(exc))
-    _save(staff)
-    click.echo(_("password changed for %(name)s", name=username))
+        fail(str(exc))
+    click.echo(_("password changed for %(name)s", name=staff.username))
 
 
-def _set_active(username: str, active: bool) -> None:
-    from ..models import Staff
-    staff = Staff.get_or_none(Staff.username == username)
-    if staff is None:
-        _fail(_("no user named %(name)r", name=username))
-    staff.active = active
-    _save(staff)
+def _set_active(username: str, active: bool, as_user) -> None:
+    actor = acting_user(as_user)
+    try:
+        user_service.set_active(actor, _staff(username), active)
+    except RuleViolation as exc:
+        fail(str(exc))
 
 
 @users.command("deactivate", help="Stop a user from logging in; their open sessions end.")
 @click.argument("username")
+@as_option
 @with_appcontext
-def deactivate(username):
-    _set_active(username, False)
+def deactivate(username, as_user):
+    _set_active(username, False, as_user)
     click.echo(_("deactivated %(name)s", name=username))
 
 
 @users.command("activate", help="Let a deactivated user log in again.")
 @click.argument("username")
+@as_option
 @with_appcontext
-def activate(username):
-    _set_active(username, True)
+def activate(username, as_user):
+    _set_active(username, True, as_user)
     click.echo(_("activated %(name)s", name=username))
 
 
 @users.command("list", help="List user accounts.")
 @with_appcontext
 def list_users():
-    from peewee import JOIN
-
-    from ..models import Office, Staff
     rows = (Staff.select(Staff, Office).join(Office, JOIN.LEFT_OUTER)
             .order_by(Staff.username))
     header = (_("username"), _("name"), _("role"), _("office"), _("active"))

@@ -21,28 +21,31 @@ from ..hookspecs import (
     Window,
     hookimpl,
 )
+from ..clock import add_months
 from ..i18n import _
-from ..services.warranty import standard_warranty_period
 
 
-def after(start: dt.datetime, hours: float) -> dt.datetime:
-    """``hours`` of elapsed time after ``start`` (through UTC, so a DST change cannot skew it)."""
-    utc = start.astimezone(dt.UTC) + dt.timedelta(hours=hours)
-    return utc.astimezone(start.tzinfo)
+def standard_warranty_period(accepted_on, months):
+    """Warranty runs from acceptance for ``months``; the last covered day is the day before."""
+    if accepted_on is None or months is None:
+        return None, None
+    return accepted_on, add_months(accepted_on, months) - dt.timedelta(days=1)
+
+
+# Deadlines are durations from receipt: the service counts them on the terms' clock.
+
+@hookimpl(trylast=True)
+def reply_deadline(terms):
+    return Deadline(within=dt.timedelta(hours=terms.reply_hours),
+                    decided_by=f"{terms.label}: reply within {terms.reply_hours:g} h")
 
 
 @hookimpl(trylast=True)
-def reply_deadline(received, terms):
-    return Deadline(after(received, terms.reply_hours),
-                    f"{terms.label}: reply within {terms.reply_hours:g} h")
-
-
-@hookimpl(trylast=True)
-def arrival_deadline(received, distance_km, terms):
+def arrival_deadline(distance_km, terms):
     # bands are closed above: exactly 100 km is the 6 h band, exactly 500 km the 12 h
     # band (the charter's "101-500" and "500 or more" overlap at 500; see the hookspec)
     band, name = terms.band_for(float(distance_km))
-    return Deadline(after(received, band.hours), f"{terms.label}: {name}")
+    return Deadline(within=dt.timedelta(hours=band.hours), decided_by=f"{terms.label}: {name}")
 
 
 @hookimpl(trylast=True)

@@ -29,16 +29,28 @@ from pathlib import Path
 
 from peewee import fn
 
+from werkzeug.security import generate_password_hash
+
+from .. import models as m
+from ..access import Operator
+from ..clock import today as center_today
+from ..clock import utcnow
 from ..db import acting_as, database, is_postgres
+from ..geo import great_circle_km
 from ..i18n import _ as gettext  # this module uses _ as a throwaway name
-from ..models.base import utcnow
-from ..services.warranty import standard_warranty_period
-from .data import INDUSTRIES, KEY_STAFF, OFFICE_CODES, PASSWORDS, great_circle_km
+from ..models import RuleViolation
+from ..services.terms import publish
+from ..services.units import warranty_dates
+from ..terms import SheetError, parse_sheet
+from .data import INDUSTRIES, KEY_STAFF, OFFICE_CODES, PASSWORDS
 from .plan import DEFAULT_UNITS, SEED, Plan, _unit_dates, build_plan
 
 __all__ = ["DEFAULT_UNITS", "OFFICE_CODES", "PASSWORDS", "SEED", "DemoRefused", "Plan",
            "accounts", "add_units", "build_plan", "counts", "great_circle_km", "is_empty",
            "is_seeded", "seed"]
+
+#: the demo's term sheets are published by this operator
+DEMO = Operator("demo")
 
 #: the term sheets (rules/ in the repository), shipped inside the package (see setup.py)
 RULES_DIR = Path(resources.files("backoffice.sheets"))
@@ -48,20 +60,14 @@ class DemoRefused(Exception):
     """The demo may not be written here (production, or a database holding other data)."""
 
 
-def _models():
-    from .. import models
-    return models
-
-
 def is_seeded() -> bool:
     """True once the 26 demo offices exist (a test world's two offices are not the demo)."""
-    Office = _models().Office
+    Office = m.Office
     return Office.select().where(Office.code.in_(OFFICE_CODES)).count() == len(OFFICE_CODES)
 
 
 def is_empty() -> bool:
     """True when no office, staff member or customer exists yet."""
-    m = _models()
     return not any(model.select().exists() for model in (m.Office, m.Staff, m.Customer))
 
 
@@ -80,7 +86,6 @@ class Result:
 
 
 def counts() -> dict[str, int]:
-    m = _models()
     return {model._meta.table_name: model.select().count()
             for model in (m.Office, m.Staff, m.Customer, m.Site, m.Contact, m.Contract,
                           m.Product, m.Unit, m.AuditEntry)}
@@ -90,7 +95,7 @@ def seed(env: str, units: int | None = None, today: dt.date | None = None,
          progress=None) -> Result:
     """Write the demo unless it is there; then add units in bulk up to ``units``."""
     _check_allowed(env)
-    today = today or dt.date.today()
+    today = today or center_today()
     started = time.perf_counter()
     database.connect(reuse_if_open=True)
     created = False
@@ -172,7 +177,6 @@ def _bulk_create(model, rows: list[dict], *, office=None, customer=None) -> list
     and seeding 4,500 rows through ``save()`` took 15 s on SQLite. ``office`` and
     ``customer`` give the audit entry's office and customer file for a row.
     """
-    m = _models()
     pk = model._meta.primary_key
     before = model.select(fn.MAX(pk)).scalar() or 0
     insert_rows(model, *_db_rows(model, rows))
@@ -199,15 +203,11 @@ def publish_term_sheets() -> dict[str, int]:
     finds them in the admin; a sheet that does not load is left out, and so is
     everything when the package runs without its repository.
     """
-    from ..models import RuleViolation
-    from ..models.terms import publish
-    from ..terms import SheetError, parse_sheet
-
     published = {}
     for path in sorted(RULES_DIR.glob("*.toml")) if RULES_DIR.is_dir() else ():
         try:
             terms = parse_sheet(path.read_text(encoding="utf-8"), str(path))
-            version = publish(terms, note=f"demo: loaded from rules/{path.name}")
+            version = publish(DEMO, terms, note=f"demo: loaded from rules/{path.name}")
         except (SheetError, RuleViolation, OSError):
             continue
         published[terms.name] = version.id
@@ -216,15 +216,11 @@ def publish_term_sheets() -> dict[str, int]:
 
 def write_plan(plan: Plan) -> None:
     """Write ``plan`` and its audit trail in one transaction, as the user ``demo``."""
-    from werkzeug.security import generate_password_hash
-
-    m = _models()
     # one hash per role: hashing is deliberately slow, and every account of a role
     # shares its role's demo password anyway
     hashes = {role: generate_password_hash(pw, method=m.Staff.password_method)
               for role, pw in PASSWORDS.items()}
     products = {p["model"]: p for p in plan.products}
-    contract_months = {c["number"]: c["warranty_months"] for c in plan.contracts}
     with acting_as("demo"), database.atomic():
         ids = _bulk_create(m.Office, plan.offices, office=lambda i, row: i)
         offices = dict(zip((o["code"] for o in plan.offices), ids))
@@ -236,6 +232,7 @@ def write_plan(plan: Plan) -> None:
 
         ids = _bulk_create(m.Product, plan.products)
         product_ids = dict(zip(products, ids))
+        product_rows = {pid: m.Product(id=pid, **row) for pid, row in zip(ids, plan.products)}
 
         rows = [{**row, "office": offices[row["office"]]} for row in plan.customers]
         ids = _bulk_create(m.Customer, rows, office=lambda i, row: row["office"],
@@ -265,15 +262,16 @@ def write_plan(plan: Plan) -> None:
         ids = _bulk_create(m.Contract, rows, office=office, customer=customer)
         contracts = dict(zip((c["number"] for c in plan.contracts), ids))
         contract_customer = {cid: row["customer"] for cid, row in zip(ids, rows)}
+        contract_rows = {cid: m.Contract(id=cid, **row) for cid, row in zip(ids, rows)}
 
         rows = []
         for row in plan.units:
             contract_id = contracts[row["contract"]]
-            months = contract_months[row["contract"]]
-            if months is None:
-                months = products[row["product"]]["warranty_months"]
-            start, end = standard_warranty_period(row["accepted_on"], months)
-            rows.append({**row, "product": product_ids[row["product"]],
+            product_id = product_ids[row["product"]]
+            # the warranty dates come from the rule engine, as for every unit saved
+            start, end = warranty_dates(contract_rows[contract_id], m.Unit(**row),
+                                        product_rows[product_id])
+            rows.append({**row, "product": product_id,
                          "contract": contract_id, "customer": contract_customer[contract_id],
                          "site": sites[row["site"]] if row["site"] else None,
                          "warranty_start": start, "warranty_end": end,
@@ -337,14 +335,14 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
     an interrupted run rolls back whole, indexes included. Other connections wait
     for the unit table meanwhile (it is the benchmark database).
     """
-    m = _models()
     Unit = m.Unit
     have = Unit.select().count()
     if have >= target:
         return 0
-    today = today or dt.date.today()
+    today = today or center_today()
     rng = random.Random(seed + have)
-    products = {p.id: (p.model, p.warranty_months) for p in m.Product.select()}
+    catalogue = {p.id: p for p in m.Product.select()}
+    products = {p.id: (p.model, p.warranty_months) for p in catalogue.values()}
     by_model = {model: pid for pid, (model, _) in products.items()}
     sites: dict[int, list[int]] = {}
     for site in m.Site.select(m.Site.id, m.Site.customer):
@@ -357,7 +355,7 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
             for name, spec in INDUSTRIES.items()}
     industry = dict(m.Customer.select(m.Customer.id, m.Customer.industry).tuples())
     # plain tuples: reading peewee fields a million times costs more than the insert
-    signed = [(c.id, c.customer_id, c.signed_on, c.warranty_months,
+    signed = [(c, c.customer_id, c.signed_on,
                buys.get(industry.get(c.customer_id)) or list(products),
                sites.get(c.customer_id)) for c in contracts]
     start = (Unit.select(Unit.id).order_by(Unit.id.desc()).scalar() or 0) + 1
@@ -370,16 +368,20 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
     def generate(n: int, first: int) -> list[tuple]:
         rows = []
         for i in range(n):
-            contract_id, customer_id, signed_on, months, choices, customer_sites = (
+            contract, customer_id, signed_on, choices, customer_sites = (
                 signed[rng.randrange(len(signed))])
             pid = rng.choice(choices)
             installed, accepted, status = _unit_dates(rng, signed_on, today)
-            months = products[pid][1] if months is None else months
-            period = periods.get((accepted, months))
+            # the rule engine decides, once per contract, product and acceptance day (the
+            # demo's units differ in nothing else a warranty rule could read)
+            key = (contract.id, pid, accepted)
+            period = periods.get(key)
             if period is None:
-                period = periods[accepted, months] = standard_warranty_period(accepted, months)
+                period = periods[key] = warranty_dates(
+                    contract, m.Unit(accepted_on=accepted, installed_on=installed),
+                    catalogue[pid])
             rows.append((f"{products[pid][0]}-{signed_on:%y}{first + i:07d}", pid,
-                         contract_id, customer_id,
+                         contract.id, customer_id,
                          rng.choice(customer_sites) if installed and customer_sites else None,
                          installed, accepted, period[0], period[1], False, status, "", 1,
                          now, now))

@@ -6,7 +6,6 @@ Everything here is fixed data plus small helpers that draw from a seeded
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
@@ -96,14 +95,6 @@ MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
 DISTRICTS = ("高新区", "经济开发区", "工业园区", "新城区", "城东区", "城西区", "城南区", "城北区")
 ROADS = ("人民路", "解放路", "中山路", "建设路", "科技路", "工业大道", "新华路", "长江路",
          "黄河路", "高新大道", "创业路", "文化路", "迎宾大道", "发展大道", "和平路", "光明路")
-
-
-def great_circle_km(lat1, lon1, lat2, lon2) -> float:
-    """Haversine distance on a 6371 km sphere."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 def address(rng: random.Random, city: City) -> str:

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..geo import great_circle_km
 from .data import (
     BRANDS,
     CITIES,
@@ -19,7 +20,6 @@ from .data import (
     City,
     address,
     chinese_name,
-    great_circle_km,
     mobile,
 )
 

@@ -1,37 +1,43 @@
-"""Peewee models, one module per domain. ``MODELS`` is every table, in creation order."""
+"""Peewee models, one module per domain. ``MODELS`` is every table, in creation order.
 
+Fixed lists (roles, statuses, industries) are :mod:`backoffice.labels`' enums,
+re-exported here because models and their callers use them together.
+"""
+
+from ..labels import ContractStatus, Industry, Role, UnitStatus
 from .audit import AuditEntry, LoginAttempt
 from .base import AuditedModel, BaseModel, ConcurrentEditError, RuleViolation
-from .contracts import Contract, ContractStatus
-from .customers import Contact, Customer, Industry, Site
-from .org import ROLE_LABELS, Office, Role, Staff
-from .products import Product, Unit, UnitStatus
+from .contracts import Contract, SettingsError, parse_plugin_settings
+from .customers import Contact, Customer, Site
+from .org import Office, Staff
+from .products import Product, Unit
 from .terms import TermSet, TermSetVersion
 
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
           Unit, AuditEntry, LoginAttempt]
 
 __all__ = [
-          "MODELS",
-          "ROLE_LABELS",
-          "AuditEntry",
-          "AuditedModel",
-          "BaseModel",
-          "ConcurrentEditError",
-          "Contact",
-          "Contract",
-          "ContractStatus",
-          "Customer",
+    "MODELS",
+    "AuditEntry",
+    "AuditedModel",
+    "BaseModel",
+    "ConcurrentEditError",
+    "Contact",
+    "Contract",
+    "ContractStatus",
+    "Customer",
     "Industry",
-          "LoginAttempt",
-          "Office",
-          "Product",
-          "Role",
-          "RuleViolation",
-          "Site",
-          "Staff",
-          "TermSet",
-          "TermSetVersion",
-          "Unit",
-          "UnitStatus",
+    "LoginAttempt",
+    "Office",
+    "Product",
+    "Role",
+    "RuleViolation",
+    "SettingsError",
+    "Site",
+    "Staff",
+    "TermSet",
+    "TermSetVersion",
+    "Unit",
+    "UnitStatus",
+    "parse_plugin_settings",
 ]

@@ -10,7 +10,7 @@ import json
 
 from peewee import AutoField, BooleanField, CharField, DateTimeField, IntegerField, TextField
 
-from .base import BaseModel, utcnow
+from .core import BaseModel, utcnow
 
 
 class AuditEntry(BaseModel):

@@ -3,9 +3,11 @@
 ``save()`` and ``delete_instance()`` write the change and its audit row in one
 transaction. An update carries the version the editor saw; if the row moved on
 in the meantime, :class:`ConcurrentEditError` is raised and nothing is written.
-Bulk ``Model.update()`` / ``Model.delete()`` queries bypass this on purpose (they
-are for migrations and seeding); code that changes records on someone's behalf
-goes through ``save()``.
+Bulk ``Model.update()`` / ``Model.delete()`` queries bypass this on purpose;
+code that uses them writes its own audit rows (:meth:`AuditedModel.audit_row`)
+in the same transaction, as the services do. A model validates only its own
+row (:meth:`AuditedModel.validate`); rules that read other tables or ask the
+rule engine live in :mod:`backoffice.services`, which every door calls.
 """
 
 from __future__ import annotations
@@ -24,33 +26,8 @@ from peewee import (
 
 from ..db import current_actor, database, is_postgres
 from ..i18n import _
-
-
-class RuleViolation(ValueError):
-    """A business rule refused a change; ``field`` names the form field, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class ConcurrentEditError(RuleViolation):
-    """The row changed since the editor loaded it."""
-
-
-def stale_message() -> str:
-    return _("This record was changed by someone else since you opened it; "
-             "reload it and apply your change again.")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-class BaseModel(Model):
-    class Meta:
-        database = database
-        legacy_table_names = False
+from .audit import AuditEntry
+from .core import BaseModel, ConcurrentEditError, RuleViolation, fk_id, stale_message, utcnow
 
 
 def _plain(value):
@@ -112,10 +89,6 @@ class AuditedModel(BaseModel):
         if self.longitude is not None and not -180 <= float(self.longitude) <= 180:
             raise RuleViolation(_("Longitude must be between -180 and 180."), "longitude")
 
-    def after_update(self, changes: dict) -> None:
-        """Called inside the update's transaction, after its audit row; ``changes`` is
-        ``{field: [old, new]}``. Rows derived from this one follow it here."""
-
     def office_id_for_audit(self) -> int | None:
         """The office whose staff may read this row's audit entries."""
         return None
@@ -159,6 +132,7 @@ class AuditedModel(BaseModel):
         changes = {k: [before[k], after[k]] for k in after
                    if k not in self.audit_ignored and before.get(k) != after[k]}
         if not changes:
+            self.last_changes = {}
             return 0
         self.version = seen + 1
         data = {cls._meta.fields[k]: v for k, v in self.__data__.items()
@@ -169,7 +143,8 @@ class AuditedModel(BaseModel):
             raise ConcurrentEditError(stale_message())
         self._dirty.clear()
         self._audit("update", changes)
-        self.after_update(changes)
+        #: what the last save changed, ``{field: [old, new]}`` (services derive from it)
+        self.last_changes = changes
         return updated
 
     def delete_instance(self, recursive=False, delete_nullable=False):
@@ -208,14 +183,8 @@ class AuditedModel(BaseModel):
         }
 
     def _audit(self, action: str, changes: dict) -> None:
-        from .audit import AuditEntry  # the audit table is itself not audited
         AuditEntry.insert(self.audit_row(action, changes)).execute()
 
 
-def fk_id(instance: Model, name: str):
-    """The raw id behind a foreign key without loading the related row."""
-    return instance.__data__.get(name)
-
-
 __all__ = ["AuditedModel", "BaseModel", "ConcurrentEditError", "ForeignKeyField",
-           "RuleViolation", "fk_id", "utcnow"]
+           "RuleViolation", "fk_id", "stale_message", "utcnow"]

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import json
+
 from peewee import CharField, DateField, DecimalField, ForeignKeyField, IntegerField, TextField
 
 from ..i18n import _
+from ..labels import ContractStatus
 from .base import RuleViolation
 from .customers import Customer, CustomerPart
 from .terms import TermSetVersion
 
 
-class ContractStatus:
-    DRAFT = "draft"
-    ACTIVE = "active"
-    COMPLETED = "completed"
-    TERMINATED = "terminated"
-    ALL = (DRAFT, ACTIVE, COMPLETED, TERMINATED)
+class SettingsError(ValueError):
+    """A contract's ``plugins`` value is not a JSON object of objects."""
+
+
+def parse_plugin_settings(raw: str | dict | None) -> dict:
+    """A contract's ``plugins`` JSON as ``{name: settings}``; ValueError names the problem."""
+    if raw is None or raw == "":
+        return {}
+    data = raw
+    if isinstance(raw, str):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"Plugins must be a JSON object ({exc.msg} at line {exc.lineno}, "
+                                f"column {exc.colno}).") from None
+    if not isinstance(data, dict):
+        raise SettingsError('Plugins must be a JSON object like {"near_site_4h": {}}.')
+    for name, settings in data.items():
+        if not isinstance(settings, dict):
+            raise SettingsError(f"The settings of plugin {name} must be a JSON object.")
+    return data
 
 
 class Contract(CustomerPart):
@@ -37,19 +55,26 @@ class Contract(CustomerPart):
     plugins = TextField(default="{}")
 
     def enabled_plugins(self) -> dict:
-        """The ``plugins`` JSON as a dict (``{}`` when empty or unreadable)."""
-        from ..plugins import parse_plugin_settings
+        """The ``plugins`` JSON as a dict (``{}`` when empty or unreadable).
+
+        Parsed once per value: the rule engine asks for it at every decision.
+        """
+        cached = self.__dict__.get("_enabled")
+        if cached is not None and cached[0] == self.plugins:
+            return cached[1]
         try:
-            return parse_plugin_settings(self.plugins)
+            enabled = parse_plugin_settings(self.plugins)
         except ValueError:
-            return {}
+            enabled = {}
+        self.__dict__["_enabled"] = (self.plugins, enabled)
+        return enabled
 
     def validate(self):
         if self.number:
             self.number = self.number.strip().upper()
         if not self.number:
             raise RuleViolation(_("A contract needs a number."), "number")
-        if self.status not in ContractStatus.ALL:
+        if self.status not in ContractStatus.__members__.values():
             raise RuleViolation(_("Unknown contract status %(status)r.", status=self.status),
                                 "status")
         if self.value is not None and self.value < 0:
@@ -59,23 +84,14 @@ class Contract(CustomerPart):
                                 "warranty_months")
         if self.taken(Contract.number):
             raise RuleViolation(_("Contract number %(number)s is already used.",
-                                  number=self.number), "number")
-        from ..plugins import check_contract_plugins
-        problems = check_contract_plugins(self.plugins)
-        if problems:
-            raise RuleViolation("; ".join(problems), "plugins")
+                                  number=self.number), "number", "taken")
+        try:
+            parse_plugin_settings(self.plugins)
+        except SettingsError as exc:
+            raise RuleViolation(str(exc), "plugins") from None
 
     #: changes that move what the contract's units derive from it (customer, warranty dates)
     UNIT_DERIVED_FROM = ("customer", "warranty_months", "term_set_version")
-
-    def after_update(self, changes):
-        if not any(name in changes for name in self.UNIT_DERIVED_FROM):
-            return
-        from .products import Unit
-        # each unit re-derives in its own save(): audited, and the rule engine decides
-        # the warranty dates again (units with dates set by hand keep them)
-        for unit in Unit.select().where(Unit.contract == self.get_id()).order_by(Unit.id):
-            unit.save()
 
     def __str__(self):
         return self.number

@@ -5,25 +5,9 @@ from __future__ import annotations
 from peewee import CharField, DecimalField, ForeignKeyField, TextField
 
 from ..i18n import _
+from ..labels import Industry
 from .base import AuditedModel, RuleViolation
 from .org import Office
-
-
-class Industry:
-    """The industries a customer can be in: a fixed list, so lists filter and count by it."""
-
-    POWER = "power"
-    TELECOM = "telecom"
-    RAIL = "rail"
-    WATER = "water"
-    PETROCHEMICAL = "petrochemical"
-    DATA_CENTRE = "data centre"
-    HEALTHCARE = "healthcare"
-    FINANCE = "finance"
-    MANUFACTURING = "manufacturing"
-    OTHER = "other"
-    ALL = (POWER, TELECOM, RAIL, WATER, PETROCHEMICAL, DATA_CENTRE, HEALTHCARE, FINANCE,
-           MANUFACTURING, OTHER)
 
 
 class Customer(AuditedModel):
@@ -40,11 +24,12 @@ class Customer(AuditedModel):
             self.code = self.code.strip().upper()
         if not self.code:
             raise RuleViolation(_("A customer needs a code."), "code")
-        if self.industry and self.industry not in Industry.ALL:
+        if self.industry and self.industry not in Industry.__members__.values():
             raise RuleViolation(_("Unknown industry %(industry)r.", industry=self.industry),
                                 "industry")
         if self.taken(Customer.code):
-            raise RuleViolation(_("Customer code %(code)s is already used.", code=self.code), "code")
+            raise RuleViolation(_("Customer code %(code)s is already used.", code=self.code),
+                                "code", "taken")
 
     @classmethod
     def office_filter(cls, office_id):

@@ -13,6 +13,7 @@ from peewee import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..i18n import _
+from ..labels import Role
 from .base import AuditedModel, RuleViolation
 
 
@@ -42,29 +43,6 @@ class Office(AuditedModel):
 
     def __str__(self):
         return self.name
-
-
-class Role:
-    ADMIN = "admin"
-    HQ = "hq"
-    OFFICE_MANAGER = "office_manager"
-    ENGINEER = "engineer"
-    VIEWER = "viewer"
-
-    ALL = (ADMIN, HQ, OFFICE_MANAGER, ENGINEER, VIEWER)
-    #: roles that may see and change every office's records
-    NATIONWIDE = (ADMIN, HQ)
-    #: roles that may create, edit and delete records of their office
-    EDITORS = (ADMIN, HQ, OFFICE_MANAGER)
-
-
-ROLE_LABELS = {
-    Role.ADMIN: "Administrator",
-    Role.HQ: "Headquarters",
-    Role.OFFICE_MANAGER: "Office manager",
-    Role.ENGINEER: "Engineer",
-    Role.VIEWER: "Viewer",
-}
 
 
 class Staff(UserMixin, AuditedModel):
@@ -128,17 +106,8 @@ class Staff(UserMixin, AuditedModel):
                     self.session_epoch = stored.session_epoch + (1 if ends else 0)
             return super().save(force_insert=force_insert, only=only)
 
-    @property
-    def sees_all_offices(self) -> bool:
-        """Nationwide roles, and read-only viewers who belong to no office."""
-        return self.role in Role.NATIONWIDE or (self.role == Role.VIEWER and not self.office_id)
-
-    @property
-    def can_edit(self) -> bool:
-        return self.role in Role.EDITORS
-
     def validate(self):
-        if self.role not in Role.ALL:
+        if self.role not in Role.__members__.values():
             raise RuleViolation(_("Unknown role %(role)s.", role=self.role), "role")
         if self.role in (Role.OFFICE_MANAGER, Role.ENGINEER) and not self.office_id:
             raise RuleViolation(_("Office managers and engineers belong to an office."), "office")

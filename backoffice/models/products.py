@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import BooleanField, CharField, DateField, ForeignKeyField, IntegerField, TextField
 
 from ..i18n import _
+from ..labels import UnitStatus
 from .base import AuditedModel, RuleViolation
 from .contracts import Contract
 from .customers import Customer, CustomerPart, Site
@@ -31,8 +32,8 @@ class Product(AuditedModel):
         if self.warranty_months is not None and not 0 <= self.warranty_months <= 600:
             raise RuleViolation(_("Warranty months must be between 0 and 600."), "warranty_months")
         if self.taken(Product.model):
-            raise RuleViolation(_("Product model %(model)s is already in the catalogue.", model=self.model),
-                                "model")
+            raise RuleViolation(_("Product model %(model)s is already in the catalogue.",
+                                  model=self.model), "model", "taken")
 
     @classmethod
     def office_filter(cls, office_id):
@@ -40,17 +41,6 @@ class Product(AuditedModel):
 
     def __str__(self):
         return f"{self.model} {self.name}"
-
-
-class UnitStatus:
-    ORDERED = "ordered"
-    DELIVERED = "delivered"
-    INSTALLED = "installed"
-    IN_SERVICE = "in_service"
-    UNDER_REPAIR = "under_repair"
-    REPLACED = "replaced"
-    RETIRED = "retired"
-    ALL = (ORDERED, DELIVERED, INSTALLED, IN_SERVICE, UNDER_REPAIR, REPLACED, RETIRED)
 
 
 class Unit(CustomerPart):
@@ -72,27 +62,21 @@ class Unit(CustomerPart):
     notes = TextField(default="")
 
     def validate(self):
-        from ..services.warranty import apply_warranty_dates
-
+        # the contract's customer, the site's owner and the warranty dates are other
+        # tables' business: services.units derives and checks them before saving
         if self.serial:
             self.serial = self.serial.strip().upper()
         if not self.serial:
             raise RuleViolation(_("A unit needs a serial number."), "serial")
-        if self.status not in UnitStatus.ALL:
+        if self.status not in UnitStatus.__members__.values():
             raise RuleViolation(_("Unknown unit status %(status)s.", status=self.status), "status")
         if self.taken(Unit.serial):
-            raise RuleViolation(_("Serial number %(serial)s is already registered.", serial=self.serial), "serial")
+            raise RuleViolation(_("Serial number %(serial)s is already registered.",
+                                  serial=self.serial), "serial", "taken")
         if self.contract_id is None:
             raise RuleViolation(_("A unit belongs to a contract."), "contract")
-        contract = Contract.get_by_id(self.contract_id)
-        self.customer = contract.customer_id
-        if self.site_id is not None:
-            site = Site.get_or_none(Site.id == self.site_id)
-            if site is None or site.customer_id != contract.customer_id:
-                raise RuleViolation(_("The site must belong to the contract's customer."), "site")
         if self.installed_on and self.accepted_on and self.accepted_on < self.installed_on:
             raise RuleViolation(_("Acceptance cannot come before installation."), "accepted_on")
-        apply_warranty_dates(self, contract)
         if self.warranty_start and self.warranty_end and self.warranty_end < self.warranty_start:
             raise RuleViolation(_("Warranty end is before warranty start."), "warranty_end")
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 
-from peewee import CharField, ForeignKeyField, IntegerField, IntegrityError, TextField
+from peewee import CharField, ForeignKeyField, IntegerField, TextField
 
-from ..db import current_actor, database
 from ..i18n import _
-from ..terms import STANDARD, SheetError, Terms, diff, terms_from_dict, to_toml
+from ..terms import SheetError, Terms, diff, terms_from_dict, to_toml
 from .base import AuditedModel, RuleViolation
 
 
@@ -86,52 +85,4 @@ class TermSetVersion(AuditedModel):
         return f"{name} v{self.number}"
 
 
-def publish(terms: Terms, note: str = "") -> TermSetVersion:
-    """Store ``terms`` as the next version of the term set it names (created if new).
-
-    Returns the new version; raises :class:`RuleViolation` when the content is
-    the same as the latest version's (nothing to publish) or another editor
-    published the same number first.
-    """
-    data = terms.as_dict()
-    try:
-        with database.atomic():
-            term_set = TermSet.get_or_none(TermSet.name == terms.name)
-            if term_set is None:
-                term_set = TermSet(name=terms.name, title=terms.title)
-                term_set.save()
-            elif term_set.title != terms.title:
-                term_set.title = terms.title
-                term_set.save()
-            latest = term_set.latest()
-            if latest is None and terms.name == STANDARD.name and diff(STANDARD.as_dict(), data):
-                # "charter v1" always means the built-in standard terms that unpinned
-                # contracts use, so a changed charter starts at v2
-                latest = TermSetVersion(term_set=term_set, number=1,
-                                        data=json.dumps(STANDARD.as_dict()),
-                                        published_by=current_actor().name,
-                                        note="the standard charter terms")
-                latest.save()
-            if latest is not None and not diff(latest.values(), data):
-                raise RuleViolation(_("%(version)s already has exactly these terms; "
-                                      "nothing to publish.", version=str(latest)))
-            version = TermSetVersion(term_set=term_set,
-                                     number=(latest.number + 1) if latest else 1,
-                                     data=json.dumps(data, ensure_ascii=False),
-                                     published_by=current_actor().name, note=note.strip())
-            version.save()
-            return version
-    except IntegrityError:
-        raise RuleViolation(_("Someone published a version of %(name)s at the same "
-                              "time; reload and try again.", name=terms.name)) from None
-
-
-def terms_for(contract) -> Terms:
-    """The terms in force for ``contract`` (``None``: the standard charter terms)."""
-    version_id = contract.term_set_version_id if contract is not None else None
-    if version_id is None:
-        return STANDARD
-    return TermSetVersion.get_by_id(version_id).terms()
-
-
-__all__ = ["SheetError", "TermSet", "TermSetVersion", "publish", "terms_for"]
+__all__ = ["SheetError", "TermSet", "TermSetVersion"]

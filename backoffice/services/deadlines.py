@@ -3,6 +3,12 @@
 The one use case behind ``backoffice terms preview``, the admin's preview form,
 and (later) ticket intake: each deadline comes from the rule engine with what
 decided it (a plugin's name, or the term set, version and rule).
+
+This service owns deadlines: a hook answers a duration (``Deadline(within=...)``)
+or a time, and :func:`resolve` turns a duration into a due time on the clock of
+the terms in force (:func:`backoffice.clock.add_working_time`; the charter's
+``24x7`` clock counts elapsed time), which is where business calendars and,
+with tickets, paused time come in.
 """
 
 from __future__ import annotations
@@ -11,9 +17,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from ..clock import ALWAYS_ON, add_working_time
+from ..geo import MAX_DISTANCE_KM
 from ..hookspecs import Deadline, Window
 from ..i18n import _
-from ..terms import Terms
+from ..models import Contract, TermSetVersion
+from ..plugins import current_engine
+from ..terms import STANDARD, Terms
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,8 @@ class Deadlines:
     reply: Deadline
     arrival: Deadline
     replacement: Window | None = None
+    #: plugins that failed while deciding: (plugin, hook, message)
+    failures: tuple[tuple[str, str, str], ...] = ()
 
     def as_json(self) -> dict:
         deadlines = {
@@ -37,7 +49,9 @@ class Deadlines:
                                         "decided_by": self.replacement.decided_by}
         return {"contract": self.contract.number if self.contract is not None else None,
                 "term_set": self.terms.label, "plugins": list(self.plugins),
-                "deadlines": deadlines}
+                "deadlines": deadlines,
+                "plugin_failures": [{"plugin": p, "hook": h, "error": m}
+                                    for p, h, m in self.failures]}
 
     def same_dates(self, other: Deadlines) -> bool:
         return (self.reply.due, self.arrival.due, self.replacement and (
@@ -54,6 +68,9 @@ def local_time(value: str | dt.datetime, tz) -> dt.datetime:
         except ValueError:
             raise ValueError(_("%(value)s is not a time like 2026-11-26T09:00.",
                                value=repr(value))) from None
+    if not 1900 <= value.year <= 2200:  # beyond that, adding hours overflows or is nonsense
+        raise ValueError(_("%(value)s is outside the years 1900 to 2200.",
+                           value=value.isoformat()))
     return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
 
 
@@ -63,10 +80,14 @@ def local_date(value: str | dt.date) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
+        day = dt.date.fromisoformat(value.strip()[:10])
     except ValueError:
         raise ValueError(_("%(value)s is not a date like 2026-11-27.",
                            value=repr(value))) from None
+    if not 1900 <= day.year <= 2200:
+        raise ValueError(_("%(value)s is outside the years 1900 to 2200.",
+                           value=day.isoformat()))
+    return day
 
 
 def check_distance(distance_km) -> float:
@@ -75,40 +96,43 @@ def check_distance(distance_km) -> float:
     except (TypeError, ValueError):
         raise ValueError(_("The distance must be a number of km, got %(value)s.",
                            value=repr(distance_km))) from None
-    if not math.isfinite(distance) or distance < 0 or distance > 20000:
+    if not math.isfinite(distance) or distance < 0 or distance > MAX_DISTANCE_KM:
         raise ValueError(_("The distance must be between 0 and 20000 km, got %(value)s.",
                            value=distance_km))
     return distance
 
 
+def resolve(deadline: Deadline, received: dt.datetime, terms: Terms, tz) -> Deadline:
+    """``deadline`` with its due time set, shown in the center's zone: a duration is counted
+    from ``received`` on the terms' clock; a time is kept as the plugin gave it."""
+    due = deadline.due
+    if due is None:
+        due = add_working_time(received, deadline.within, getattr(terms, "clock", ALWAYS_ON))
+    return Deadline(due.astimezone(tz), deadline.decided_by)
+
+
 def compute_deadlines(received, distance_km, contract=None, confirmed=None, site=None, *,
-                      terms: Terms | None = None, engine=None) -> Deadlines:
+                      terms: Terms | None = None) -> Deadlines:
     """The deadlines of a fault received at ``received``, ``distance_km`` from the office.
 
     ``terms`` replaces the contract's pinned term set (to preview another version).
     Raises ``ValueError`` with a message for people when an input is wrong.
     """
-    from ..models.terms import terms_for
-    from ..plugins import current_engine
-    engine = engine or current_engine()
+    engine = current_engine()
     received = local_time(received, engine.tz)
     distance = check_distance(distance_km)
-    terms = terms or terms_for(contract)
+    terms = terms or engine.terms_for(contract)
     enabled = contract.enabled_plugins() if contract is not None else {}
-    reply = engine.call("reply_deadline", contract=contract, terms=terms, received=received)
-    arrival = engine.call("arrival_deadline", contract=contract, terms=terms,
-                          received=received, distance_km=distance, site=site)
-    replacement = None
-    if confirmed not in (None, ""):
-        replacement = engine.call("replacement_window", contract=contract, terms=terms,
-                                  confirmed=local_date(confirmed))
+    with engine.recording() as failures:
+        reply = engine.reply_deadline(contract, received, terms=terms)
+        arrival = engine.arrival_deadline(contract, received, distance, site=site, terms=terms)
+        replacement = None
+        if confirmed not in (None, ""):
+            replacement = engine.replacement_window(contract, local_date(confirmed), terms=terms)
     return Deadlines(contract, terms, tuple(n for n in enabled if n in engine.plugins),
-                     _local(reply, engine.tz), _local(arrival, engine.tz), replacement)
-
-
-def _local(deadline: Deadline, tz) -> Deadline:
-    """Shown in the center's zone, whatever zone a plugin answered in."""
-    return Deadline(deadline.due.astimezone(tz), deadline.decided_by)
+                     resolve(reply, received, terms, engine.tz),
+                     resolve(arrival, received, terms, engine.tz), replacement,
+                     tuple(failures))
 
 
 @dataclass(frozen=True)
@@ -126,8 +150,6 @@ class Impact:
 def impact_of(version, received, distance_km, confirmed=None) -> list[Impact]:
     """For every contract pinned to another version of ``version``'s term set: its
     deadlines now and if it were moved to ``version`` (nothing moves by itself)."""
-    from ..models import Contract, TermSetVersion
-    from ..terms import STANDARD
     new_terms = version.terms()
     others = (TermSetVersion.select(TermSetVersion.id)
               .where((TermSetVersion.term_set == version.term_set_id)

@@ -1,0 +1,227 @@
+"""Every fixed list of the back-office: its stored codes and their names for people.
+
+A fixed list is a :class:`enum.StrEnum`: the member *is* the stored string
+(``Role.HQ == "hq"``), so models, filters, plugins and the database agree on one
+spelling. Its label for people comes from :func:`label` (translated at the
+moment it is shown), and :func:`choices` gives the ``(code, label)`` pairs that
+select boxes and list filters use. The integrators' reference
+(``docs/hooks.md``) lists :data:`FIXED_LISTS` with their codes.
+
+This module is on the ground floor: it imports nothing of the back-office but
+:mod:`backoffice.i18n`, so models, the rule engine and the screens share it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .i18n import _l
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    HQ = "hq"
+    OFFICE_MANAGER = "office_manager"
+    ENGINEER = "engineer"
+    VIEWER = "viewer"
+
+
+#: roles that see every office's records
+NATIONWIDE_ROLES = frozenset({Role.ADMIN, Role.HQ})
+
+
+class ContractStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+
+
+class Industry(StrEnum):
+    """The industries a customer can be in: a fixed list, so lists filter and count by it."""
+
+    POWER = "power"
+    TELECOM = "telecom"
+    RAIL = "rail"
+    WATER = "water"
+    PETROCHEMICAL = "petrochemical"
+    DATA_CENTRE = "data centre"
+    HEALTHCARE = "healthcare"
+    FINANCE = "finance"
+    MANUFACTURING = "manufacturing"
+    OTHER = "other"
+
+
+class UnitStatus(StrEnum):
+    ORDERED = "ordered"
+    DELIVERED = "delivered"
+    INSTALLED = "installed"
+    IN_SERVICE = "in_service"
+    UNDER_REPAIR = "under_repair"
+    REPLACED = "replaced"
+    RETIRED = "retired"
+
+
+class Charge(StrEnum):
+    """Who pays for a service."""
+
+    FREE = "free"
+    CHARGEABLE = "chargeable"
+    NEGOTIATE = "negotiate"
+    UNDETERMINED = "undetermined"
+
+
+class Cause(StrEnum):
+    """Root causes of a fault, as passed to the ``coverage`` hook."""
+
+    QUALITY = "quality"
+    CUSTOMER_USE = "customer_use"
+    OTHER = "other"
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+# keyed by list first: equal codes in two lists ("other") must keep their own labels
+_LABELS: dict[type[StrEnum], dict[str, object]] = {
+    Role: {
+        Role.ADMIN: _l("Administrator"),
+        Role.HQ: _l("Headquarters"),
+        Role.OFFICE_MANAGER: _l("Office manager"),
+        Role.ENGINEER: _l("Engineer"),
+        Role.VIEWER: _l("Viewer"),
+    },
+    ContractStatus: {
+        ContractStatus.DRAFT: _l("Draft"),
+        ContractStatus.ACTIVE: _l("Active"),
+        ContractStatus.COMPLETED: _l("Completed"),
+        ContractStatus.TERMINATED: _l("Terminated"),
+    },
+    Industry: {
+        Industry.POWER: _l("Power"),
+        Industry.TELECOM: _l("Telecommunications"),
+        Industry.RAIL: _l("Rail transit"),
+        Industry.WATER: _l("Water"),
+        Industry.PETROCHEMICAL: _l("Petrochemical"),
+        Industry.DATA_CENTRE: _l("Data centre"),
+        Industry.HEALTHCARE: _l("Healthcare"),
+        Industry.FINANCE: _l("Finance"),
+        Industry.MANUFACTURING: _l("Manufacturing"),
+        Industry.OTHER: _l("Other"),
+    },
+    UnitStatus: {
+        UnitStatus.ORDERED: _l("Ordered"),
+        UnitStatus.DELIVERED: _l("Delivered"),
+        UnitStatus.INSTALLED: _l("Installed"),
+        UnitStatus.IN_SERVICE: _l("In service"),
+        UnitStatus.UNDER_REPAIR: _l("Under repair"),
+        UnitStatus.REPLACED: _l("Replaced"),
+        UnitStatus.RETIRED: _l("Retired"),
+    },
+    Charge: {
+        Charge.FREE: _l("Free of charge"),
+        Charge.CHARGEABLE: _l("Chargeable"),
+        Charge.NEGOTIATE: _l("To be negotiated"),
+        Charge.UNDETERMINED: _l("Not determined yet"),
+    },
+    Cause: {
+        Cause.QUALITY: _l("Product quality"),
+        Cause.CUSTOMER_USE: _l("Customer's use"),
+        Cause.OTHER: _l("Other cause"),
+    },
+    AuditAction: {
+        AuditAction.CREATE: _l("Created"),
+        AuditAction.UPDATE: _l("Changed"),
+        AuditAction.DELETE: _l("Deleted"),
+    },
+}
+
+#: each table's name for people (audit trail, "still used by" messages, home page)
+TABLE_LABELS = {
+    "office": _l("Office"), "staff": _l("Staff"), "customer": _l("Customer"),
+    "site": _l("Site"), "contact": _l("Contact"), "contract": _l("Contract"),
+    "product": _l("Product"), "unit": _l("Unit"), "term_set": _l("Term set"),
+    "term_set_version": _l("Term set version"),
+}
+
+#: fields' names for people, wherever a field is shown outside its own screen (audit trail)
+FIELD_LABELS = {
+    "id": _l("ID"), "code": _l("Code"), "name": _l("Name"), "notes": _l("Notes"),
+    "customer": _l("Customer"), "office": _l("Office"), "city": _l("City"),
+    "province": _l("Province"), "address": _l("Address"), "phone": _l("Phone"),
+    "email": _l("E-mail"), "title": _l("Title"), "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"), "road_distance_km": _l("Road distance (km)"),
+    "industry": _l("Industry"), "number": _l("Contract number"), "signed_on": _l("Signed on"),
+    "value": _l("Value"), "currency": _l("Currency"), "status": _l("Status"),
+    "warranty_months": _l("Warranty months"), "term_set_version": _l("Term set version"),
+    "plugins": _l("Plugins"), "serial": _l("Serial number"), "product": _l("Product"),
+    "contract": _l("Contract"), "site": _l("Site"), "installed_on": _l("Installed on"),
+    "accepted_on": _l("Accepted on"), "warranty_start": _l("Warranty start"),
+    "warranty_end": _l("Warranty end"), "warranty_by_hand": _l("Warranty dates set by hand"),
+    "model": _l("Model"), "grade": _l("Grade"), "design_life_years": _l("Design life (years)"),
+    "username": _l("Login name"), "role": _l("Role"), "skills": _l("Skills"),
+    "language": _l("Language"), "active": _l("Active"), "password_hash": _l("Password"),
+    "session_epoch": _l("Sessions"), "data": _l("Terms"), "published_by": _l("Published by"),
+    "note": _l("Note"), "term_set": _l("Term set"),
+}
+
+#: (table, field) -> the fixed list its stored values come from
+VALUE_LISTS: dict[tuple[str, str], type[StrEnum]] = {
+    ("unit", "status"): UnitStatus, ("contract", "status"): ContractStatus,
+    ("staff", "role"): Role, ("customer", "industry"): Industry}
+
+#: every fixed list by the name the docs and ``docs/hooks.md`` give it
+FIXED_LISTS: dict[str, type[StrEnum]] = {
+    "role": Role, "contract status": ContractStatus, "industry": Industry,
+    "unit status": UnitStatus, "charge": Charge, "cause": Cause,
+    "audit action": AuditAction,
+}
+
+
+def label(member, enum: type[StrEnum] | None = None) -> str:
+    """The name for people of a fixed-list member, or of a stored code of ``enum``."""
+    if enum is None:
+        if not isinstance(member, StrEnum):
+            return str(member)
+        enum = type(member)
+    return str(_LABELS[enum].get(member, member))
+
+
+def lazy_label(member, enum: type[StrEnum] | None = None):
+    """Like :func:`label`, translated when rendered (for class-level declarations)."""
+    return _LABELS[enum or type(member)].get(member, member)
+
+
+def choices(enum: type[StrEnum]) -> list[tuple[str, object]]:
+    """``(code, lazy label)`` pairs in declaration order, for select boxes and filters."""
+    return [(member.value, _LABELS[enum][member]) for member in enum]
+
+
+def field_label(field: str) -> str:
+    found = FIELD_LABELS.get(field)
+    return str(found) if found is not None else field
+
+
+def value_label(table: str, field: str, value: str) -> str | None:
+    """The label of a stored fixed-list value of ``table.field``, or ``None``."""
+    enum = VALUE_LISTS.get((table, field))
+    if enum is None or value not in enum.__members__.values():
+        return None
+    return label(value, enum)
+
+
+def table_label(table: str) -> str:
+    label_ = TABLE_LABELS.get(table)
+    return str(label_) if label_ is not None else table
+
+
+def yes_no(value) -> str:
+    return str(_l("Yes") if value else _l("No"))
+
+
+def role_label(role: str) -> str:
+    """A role's name for people (templates call it on ``current_user.role``)."""
+    return label(role, Role)
