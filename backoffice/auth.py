@@ -48,10 +48,14 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .admin.base import SecureView
+from .clock import utcnow
 from .config import LANGUAGES
+from .db import database, is_postgres
 from .forms import select_choices
 from .i18n import LANGUAGE_NAMES, _, _l
+from .models import LoginAttempt, RuleViolation, Staff
 from .security import is_local_target
+from .services import users as user_service
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -102,7 +106,6 @@ class LanguageForm(FlaskForm):
 # -- throttle -------------------------------------------------------------------
 
 def _window_start() -> dt.datetime:
-    from .models.base import utcnow
     return utcnow() - dt.timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
 
 
@@ -118,7 +121,6 @@ def _lock_key(text: str) -> int:
 
 def _failures(username: str, remote_addr: str) -> tuple[int, int]:
     """Recent failures: (for the username since its last success, from the address)."""
-    from .models import LoginAttempt
     since = _window_start()
     last_success = (LoginAttempt.select(LoginAttempt.at)
                     .where((LoginAttempt.username == username) & LoginAttempt.success
@@ -149,8 +151,6 @@ def reserve_attempt(username: str, remote_addr: str) -> tuple[int, bool]:
     refused without their password being looked at. The caller settles the
     attempt with :func:`settle_attempt` once it knows the answer.
     """
-    from .db import database, is_postgres
-    from .models import LoginAttempt
     username, remote_addr = username[:60], remote_addr[:64]
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     with database.atomic():
@@ -167,7 +167,6 @@ def reserve_attempt(username: str, remote_addr: str) -> tuple[int, bool]:
 def settle_attempt(attempt_id: int, success: bool, *, forget_success: bool = False) -> None:
     """A reserved attempt's outcome: a failure stays as recorded; a success is marked
     (it forgives the username's earlier failures), or forgotten with ``forget_success``."""
-    from .models import LoginAttempt
     if not success:
         return
     if forget_success:
@@ -179,7 +178,6 @@ def settle_attempt(attempt_id: int, success: bool, *, forget_success: bool = Fal
 def _check_credentials(username: str, password: str):
     """The active account for these credentials, or None (same cost either way)."""
     global _dummy_hash
-    from .models import Staff
     staff = Staff.get_or_none(Staff.username == username)
     if staff is None or not staff.password_hash:
         if _dummy_hash is None:
@@ -272,12 +270,7 @@ def _remember_language(language: str) -> str | None:
     else:  # follow the browser again
         session.pop(LANGUAGE_KEY, None)
     if current_user.is_authenticated and current_user.language != language:
-        from .models import RuleViolation
-        current_user.language = language
-        try:
-            current_user.save()
-        except RuleViolation as exc:  # e.g. edited by someone else meanwhile: say so, keep going
-            return str(exc)
+        user_service.set_language(current_user, language)  # a preference: not audited
     return None
 
 
@@ -312,7 +305,6 @@ def account():
 @login_required
 def change_password():
     """Current password + the new one twice; success ends every other session of the account."""
-    from .models import RuleViolation, Staff
     form = PasswordChangeForm()
     if not form.validate():
         return _render_account(password_form=form, status=400)
@@ -330,9 +322,8 @@ def change_password():
         form.current_password.errors.append(_("This is not your current password."))
         return _render_account(password_form=form, status=400)
     staff = Staff.get_by_id(current_user.id)
-    try:
-        staff.set_password(form.new_password.data)  # moves session_epoch on: other sessions end
-        staff.save()
+    try:  # a new password moves session_epoch on: other sessions end
+        user_service.set_password(current_user, staff, form.new_password.data)
     except RuleViolation as exc:
         form.new_password.errors.append(str(exc))
         return _render_account(password_form=form, status=400)
@@ -370,7 +361,6 @@ def _referrer_path() -> str | None:
 # -- set-up -----------------------------------------------------------------------
 
 def _load_user(user_id):
-    from .models import Staff
     try:
         staff = Staff.get_or_none(Staff.id == int(user_id))
     except (TypeError, ValueError):

@@ -24,10 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import sqlite3
 from dataclasses import dataclass
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
+
+from .i18n import _
 
 database = DatabaseProxy()
 
@@ -92,7 +95,6 @@ _SQLITE_BUSY_WORDS = ("database is locked", "database table is locked", "databas
 
 
 def busy_message() -> str:
-    from .i18n import _
     return _("The database is busy; nothing was saved. Please try again in a moment.")
 
 
@@ -113,7 +115,6 @@ class DatabaseBusy(RuntimeError):
 def is_lock_timeout(exc: BaseException | None) -> bool:
     """Is ``exc`` (or what it wraps) a lock wait that ran out, a deadlock or a
     serialisation failure, i.e. a write worth trying again?"""
-    import sqlite3
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

@@ -30,6 +30,7 @@ from peewee import InterfaceError, OperationalError, PostgresqlDatabase, SqliteD
 from peewee_migrate import Router
 
 from .db import database
+from .models import MODELS
 
 MIGRATIONS_DIR = Path(resources.files("backoffice.migrations"))
 
@@ -59,7 +60,6 @@ def status() -> tuple[list[str], list[str]]:
 
 def make(name: str) -> str | None:
     """Write a migration for the difference between the models and the migrations."""
-    from .models import MODELS
     return router().create(name, auto=MODELS)
 
 

@@ -49,7 +49,7 @@ class BaseModel(Model):
         """An expression keeping the rows assigned to ``staff_id`` (an engineer's own
         tickets, an on-duty roster), which they see beside their office's; ``None``:
         the table has no assignments."""
-        return None
+        return
 
 
 def fk_id(instance: Model, name: str):

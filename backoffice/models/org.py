@@ -12,6 +12,7 @@ from peewee import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..db import database, is_postgres
 from ..i18n import _
 from ..labels import Role
 from .base import AuditedModel, RuleViolation
@@ -94,7 +95,6 @@ class Staff(UserMixin, AuditedModel):
         """A new password or a deactivation ends every session of the account, whichever
         door saves it. The generation is read again under the row's write lock, so a
         save from a form loaded before a logout never puts the old generation back."""
-        from ..db import database, is_postgres
         with database.atomic():
             if self.get_id() is not None and not force_insert:
                 query = (Staff.select(Staff.session_epoch, Staff.password_hash, Staff.active)

@@ -61,6 +61,11 @@ class Unit(CustomerPart):
     status = CharField(max_length=16, default=UnitStatus.DELIVERED, index=True)
     notes = TextField(default="")
 
+    class Meta:
+        # the home page's counts and the lists narrowed to one office's customers filter
+        # on the customer and then the status or the warranty end (issue 7, item 13)
+        indexes = ((("customer", "status"), False), (("customer", "warranty_end"), False))
+
     def validate(self):
         # the contract's customer, the site's owner and the warranty dates are other
         # tables' business: services.units derives and checks them before saving
