@@ -32,7 +32,6 @@ import datetime as dt
 import importlib
 import importlib.metadata
 import importlib.util
-import json
 import logging
 import sys
 import threading

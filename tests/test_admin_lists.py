@@ -6,10 +6,9 @@ import logging
 
 import pytest
 
-from tests.factories import make
-
 from backoffice.db import acting_as, database, is_postgres
 from backoffice.models import Unit
+from tests.factories import make
 from tests.test_admin_screens import view_of
 
 

@@ -41,7 +41,7 @@ def module_names() -> dict[str, Path]:
     for path in PACKAGE.rglob("*.py"):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
         name = ".".join(parts)
-        mods[name[: -len(".__init__")] if name.endswith(".__init__") else name] = path
+        mods[name.removesuffix(".__init__")] = path
     return mods
 
 

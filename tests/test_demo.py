@@ -8,9 +8,8 @@ import re
 
 import pytest
 
-from backoffice.access import sees_all_offices
-
 from backoffice import demo
+from backoffice.access import sees_all_offices
 from backoffice.models import (
     AuditEntry,
     Contact,

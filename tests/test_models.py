@@ -3,10 +3,9 @@ import json
 
 import pytest
 
-from tests.factories import make, save
-
 from backoffice.db import acting_as
 from backoffice.models import AuditEntry, ConcurrentEditError, RuleViolation, Unit
+from tests.factories import make, save
 
 
 def test_warranty_follows_acceptance(world):

@@ -14,11 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.factories import save
-
 from backoffice.config import ConfigError
 from backoffice.db import database
-from backoffice.services.deadlines import resolve
 from backoffice.hookspecs import (
     Channel,
     Charge,
@@ -33,8 +30,10 @@ from backoffice.hookspecs import (
 )
 from backoffice.models import Contract, RuleViolation, Unit
 from backoffice.plugins import RuleEngine
+from backoffice.services.deadlines import resolve
 from backoffice.terms import STANDARD
 from backoffice.testing import enable_plugin, plugin_registered, register_plugin  # noqa: F401
+from tests.factories import save
 
 ROOT = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -499,9 +498,9 @@ def shipped(app, make_app):
 
 
 def test_two_contracts_with_different_plugins_and_terms(shipped, world):
-    from tests.factories import publish
     from backoffice.services.deadlines import compute_deadlines
     from backoffice.terms import parse_sheet
+    from tests.factories import publish
     premium = publish(parse_sheet((ROOT / "rules" / "premium.toml").read_text()))
     fast = Contract.get_by_id(world.harbin_contract.id)
     fast.term_set_version = premium

@@ -3,10 +3,9 @@ preview (and which contracts a version changes), the plugin registry, and who ma
 
 from __future__ import annotations
 
-import re
-
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,10 @@ import pytest
 from backoffice.db import database
 from backoffice.hookspecs import Deadline, hookimpl
 from backoffice.models import AuditEntry, Contract, TermSetVersion
-from tests.factories import publish
 from backoffice.terms import parse_sheet
 from backoffice.testing import enable_plugin, plugin_registered
 from tests.conftest import csrf_token
+from tests.factories import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["/admin/rules/terms/", "/admin/rules/terms/new", "/admin/rules/terms/charter/edit",

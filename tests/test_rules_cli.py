@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.labels import Role
-from tests.factories import make_staff
-
 from backoffice.db import database
+from backoffice.labels import Role
 from backoffice.models import Contract, TermSetVersion
+from tests.factories import make_staff
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

@@ -14,9 +14,9 @@ import json
 import pytest
 from wtfpeewee.fields import SelectQueryField
 
+from backoffice.access import visible
 from backoffice.admin.base import ScopedModelView
 from backoffice.models import AuditEntry, Customer, Site, Unit
-from backoffice.access import visible
 from tests.test_admin_helpers import post, read_form, submit
 
 USER = "harbin_manager"

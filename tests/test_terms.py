@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.db import acting_as
 from backoffice.models import Contract, RuleViolation, TermSet, TermSetVersion
-from tests.factories import publish, terms_for
 from backoffice.services.deadlines import compute_deadlines, impact_of
 from backoffice.terms import STANDARD, Change, SheetError, diff, parse_sheet, to_toml
+from tests.factories import publish, terms_for
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 

@@ -12,9 +12,16 @@ from flask_admin.contrib.peewee.filters import FilterEqual
 from markupsafe import Markup, escape
 
 from ..i18n import _l
+from ..labels import (
+    TABLE_LABELS,
+    AuditAction,
+    choices,
+    field_label,
+    table_label,
+    value_label,
+    yes_no,
+)
 from ..models import AuditEntry, Customer
-from ..labels import TABLE_LABELS, AuditAction, choices, field_label, value_label, yes_no
-from ..labels import table_label
 from .base import ScopedModelView
 from .filters import ByCode
 

@@ -21,7 +21,6 @@ from ..models import (
     Industry,
     Office,
     Site,
-    Unit,
     UnitStatus,
 )
 from ..services.customer_file import TIMELINE_SHOWN, customer_file, timeline
@@ -33,11 +32,11 @@ CONTRACT_STATUS_CHOICES = choices(ContractStatus)
 INDUSTRY_CHOICES = choices(Industry)
 
 
-def InCustomerCode(column, name):  # noqa: N802 - reads as the filter it makes
+def InCustomerCode(column, name):
     return ByCode(column, name, Customer.code)
 
 
-def InOfficeCode(column, name):  # noqa: N802
+def InOfficeCode(column, name):
     return ByCode(column, name, Office.code)
 
 

@@ -12,17 +12,17 @@ from ..labels import choices
 from ..models import Contract, Product, Unit, UnitStatus
 from ..services.overview import in_use, in_warranty, warranty_ends_within
 from .base import ScopedModelView
-from .filters import ByCode
 from .customers import PART_LABELS, InCustomerCode
+from .filters import ByCode
 
 UNIT_STATUS_CHOICES = choices(UnitStatus)
 
 
-def InContractNumber(column, name):  # noqa: N802 - reads as the filter it makes
+def InContractNumber(column, name):
     return ByCode(column, name, Contract.number)
 
 
-def InProductModel(column, name):  # noqa: N802
+def InProductModel(column, name):
     return ByCode(column, name, Product.model)
 
 

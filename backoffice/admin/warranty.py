@@ -14,11 +14,11 @@ from flask_login import current_user
 from wtforms import DateField, Form, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..labels import Charge, UnitStatus, choices
-from ..i18n import _, _l
-from ..models import Customer, Product, Unit
 from ..access import scoped
 from ..clock import today
+from ..i18n import _, _l
+from ..labels import Charge, UnitStatus, choices
+from ..models import Customer, Product, Unit
 from ..services.warranty import warranty_status
 from .base import SecureView
 

@@ -17,6 +17,7 @@ from ..db import current_actor
 from ..i18n import _
 from ..services import users as user_service
 
+
 def fail(message: str, code: int = 2):
     """Print one line and stop with ``code``."""
     click.echo(_("error: %(message)s", message=" ".join(str(message).split())), err=True)

@@ -12,6 +12,7 @@ from ..db import database
 from ..i18n import _, _l
 from ..labels import Role, label
 from . import fail
+
 #: the tables counted after a seed, as the output names them
 TABLE_NAMES = {"office": _l("office"), "staff": _l("staff"), "customer": _l("customer"),
                "site": _l("site"), "contact": _l("contact"), "contract": _l("contract"),

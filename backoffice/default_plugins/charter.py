@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..clock import add_months
 from ..hookspecs import (
     Cause,
     Charge,
@@ -21,7 +22,6 @@ from ..hookspecs import (
     Window,
     hookimpl,
 )
-from ..clock import add_months
 from ..i18n import _
 
 

@@ -28,7 +28,6 @@ from importlib import resources
 from pathlib import Path
 
 from peewee import fn
-
 from werkzeug.security import generate_password_hash
 
 from .. import models as m

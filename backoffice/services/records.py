@@ -16,7 +16,7 @@ from collections.abc import Callable
 from ..access import Action, check_kept, require
 from ..i18n import _
 from ..labels import table_label
-from ..models import Contract, ConcurrentEditError, RuleViolation, Staff, Unit
+from ..models import ConcurrentEditError, Contract, RuleViolation, Staff, Unit
 from . import contracts, units, users
 from .core import changing
 
