@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -99,7 +100,7 @@ def test_a_stale_version_is_refused_with_its_code(world):
 def test_a_term_sets_own_warranty_months_and_a_zero_month_contract(world):
     from backoffice.terms import parse_sheet
     from tests.factories import publish
-    sheet = (open("rules/premium.toml", encoding="utf-8").read()
+    sheet = (Path("rules/premium.toml").read_text(encoding="utf-8")
              .replace("[visits]", "[warranty]\nmonths = 60\n\n[visits]"))
     version = publish(parse_sheet(sheet))
     contract = Contract.get_by_id(world.harbin_contract.id)
