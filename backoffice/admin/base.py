@@ -40,11 +40,13 @@ from flask_admin import AdminIndexView, BaseView
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
+from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.model import typefmt
 from flask_login import current_user
 from markupsafe import Markup, escape
 from peewee import OP, Expression, ForeignKeyField, IntegrityError
 from wtforms import HiddenField
+from wtforms.validators import Optional
 from wtfpeewee.fields import SelectQueryField
 
 from ..access import Action, may, may_read_screen, scoped
@@ -228,7 +230,10 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
         names = [self.get_column_name(f.name) for f in self._search_fields]
         return ", ".join(str(n) for n in names) or None
 
-    def _search(self, query, search):
+    def _search(self, query, search, joins=None):
+        joins = set() if joins is None else joins
+        for field in self._search_fields:  # a related model's field needs its join
+            query = self._handle_join(query, field, joins)
         for word in search.split():
             conditions = []
             for field in self._search_fields:
@@ -268,7 +273,7 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
         query = self.get_query()
         joins: set[str] = set()
         if self._search_supported and search:
-            query = self._search(query, search)
+            query = self._search(query, search, joins)
         if self._filters and filters:
             for index, _name, value in filters:
                 flt = self._filters[index]
@@ -348,7 +353,20 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
                 options = {**options, "choices": select_choices(options["choices"])}
             args_[name] = {**args_.get(name, {}), **options}
         self.form_args = args_
+        # inline rows never type bookkeeping columns either
+        self.inline_models = tuple(self._inline_options(e) for e in self.inline_models or ())
         super().__init__(model, *args, **kwargs)
+
+    @staticmethod
+    def _inline_options(entry):
+        model, options = (entry, {}) if isinstance(entry, type) else entry
+        # a list: Flask-Admin adds the reverse relation to it
+        excluded = [*(options.get("form_excluded_columns") or ()), *BOOKKEEPING]
+        # a new inline row has no id yet: its hidden id field must be allowed empty
+        args = {**(options.get("form_args") or {})}
+        pk = model._meta.primary_key.name
+        args[pk] = {**args.get(pk, {}), "validators": [Optional()]}
+        return model, {**options, "form_excluded_columns": excluded, "form_args": args}
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -402,7 +420,10 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
             form.populate_obj(model)
             seen = None if is_created else self._seen_version(form)
             self._on_model_change(form, model, is_created)
-            records.save(current_user, model, seen_version=seen)
+            # inline rows (``inline_models``) are saved in the same transaction, as
+            # Flask-Admin's own create_model saves them after the parent
+            records.save(current_user, model, seen_version=seen,
+                         parts=lambda: save_inline(form, model))
         except Exception as exc:
             field = getattr(exc, "field", None)
             if isinstance(exc, RuleViolation) and field and field in form and isinstance(

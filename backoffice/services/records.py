@@ -29,11 +29,15 @@ BEFORE_DELETE: dict[type, Callable] = {Staff: users.check_removable}
 AFTER_UPDATE: dict[type, Callable] = {Contract: units.follow_contract}
 
 
-def save(user, record, *, seen_version: int | None = None):
+def save(user, record, *, seen_version: int | None = None,
+         parts: Callable[[], None] | None = None):
     """Create or update ``record`` (already filled in) as ``user``; returns it.
 
     ``seen_version`` is the version the user edited (optimistic locking): a row
-    changed since is refused with code ``stale``.
+    changed since is refused with code ``stale``. ``parts`` saves the rows a
+    form carries with the record (Flask-Admin's inline models), in the same
+    transaction, after the record has its id; they belong to the record, so the
+    record's own access check covers them.
     """
     model = type(record)
     is_new = record.get_id() is None
@@ -52,6 +56,8 @@ def save(user, record, *, seen_version: int | None = None):
         if before is not None:
             before(record)
         record.save(force_insert=is_new)
+        if parts is not None:
+            parts()
         check_kept(user, record)
         after = AFTER_UPDATE.get(model)
         if after is not None and not is_new:
