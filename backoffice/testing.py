@@ -39,6 +39,12 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+
+def _operator(name: str):
+    from .access import Operator
+    return Operator(name)
+
+
 # -- registering plugins for a test ------------------------------------------------------
 
 def _engine():
@@ -103,17 +109,16 @@ def enable_plugin(contract, name: str, **settings) -> None:
     settings its ``check_settings`` finds wrong, raise RuleViolation and nothing changes.
     """
     from .models import RuleViolation
-    from .services.contracts import check_plugins
+    from .services import records
     before = contract.plugins
     enabled = dict(contract.enabled_plugins())
     enabled[name] = settings
     contract.plugins = json.dumps(enabled)
-    try:
-        check_plugins(contract)
+    try:  # through the records service, as every door saves a contract
+        records.save(_operator("tests"), contract)
     except RuleViolation:
         contract.plugins = before
         raise
-    contract.save()
 
 
 def decide(hook: str, contract=None, **args):
@@ -123,9 +128,7 @@ def decide(hook: str, contract=None, **args):
     ``decide("reply_deadline", contract, received=when)``."""
     engine = _engine()
     ask = getattr(engine, hook, None)
-    if callable(ask):  # the typed facade: one method per hook
-        return ask(contract=contract, **args)
-    return engine.call(hook, contract=contract, **args)
+    return ask(contract=contract, **args)  # the typed facade: one method per hook
 
 
 # -- rows to decide for --------------------------------------------------------------------
@@ -133,11 +136,21 @@ def decide(hook: str, contract=None, **args):
 _numbers = itertools.count(1)
 
 
+def _saved_record(record):
+    """``record`` saved through the records service (derivations, checks, audit)."""
+    from .services import records
+    return records.save(_operator("tests"), record)
+
+
+def _saved(model_class, /, **fields):
+    return _saved_record(model_class(**fields))
+
+
 def make_office(**fields):
     """An office (Harbin's coordinates unless given)."""
     from .models import Office
     n = next(_numbers)
-    return Office.create(**{
+    return _saved(Office, **{
         "code": f"T{n:03d}", "name": f"Test office {n}", "city": "Harbin",
         "province": "Heilongjiang", "latitude": Decimal("45.803775"),
         "longitude": Decimal("126.534967"), **fields})
@@ -147,7 +160,7 @@ def make_customer(office=None, **fields):
     """A customer of ``office`` (a new office if none), in the ``power`` industry."""
     from .models import Customer
     n = next(_numbers)
-    return Customer.create(**{
+    return _saved(Customer, **{
         "code": f"C-TEST-{n}", "name": f"Test customer {n}", "industry": "power",
         "office": office or make_office(), **fields})
 
@@ -158,7 +171,7 @@ def make_site(customer=None, **fields):
     customer = customer or make_customer()
     office = customer.office
     n = next(_numbers)
-    return Site.create(**{
+    return _saved(Site, **{
         "customer": customer, "name": f"Test site {n}", "city": office.city,
         "latitude": office.latitude, "longitude": office.longitude, **fields})
 
@@ -168,7 +181,7 @@ def make_contract(customer=None, **fields):
     and with no plugin enabled (see :func:`enable_plugin`)."""
     from .models import Contract
     n = next(_numbers)
-    return Contract.create(**{
+    return _saved(Contract, **{
         "number": f"K-TEST-{n}", "customer": customer or make_customer(),
         "signed_on": dt.date(2025, 1, 10), "value": Decimal(100000), **fields})
 
@@ -177,7 +190,7 @@ def make_product(**fields):
     """A catalogue product: grade A, 15 years of design life, 24 months of warranty."""
     from .models import Product
     n = next(_numbers)
-    return Product.create(**{
+    return _saved(Product, **{
         "model": f"TEST-{n}", "name": f"Test product {n}", "grade": "A",
         "design_life_years": 15, "warranty_months": 24, **fields})
 
@@ -186,16 +199,13 @@ def make_unit(contract=None, site=None, product=None, **fields):
     """A unit under ``contract`` at ``site`` (new ones if none), installed on 2025-02-01
     and accepted on 2025-02-10; its customer and warranty dates derived as on every save."""
     from .models import Unit
-    from .services.units import derive
     contract = contract or make_contract()
     n = next(_numbers)
     unit = Unit(**{
         "serial": f"SN-TEST-{n}", "product": product or make_product(), "contract": contract,
         "site": site or make_site(contract.customer), "installed_on": dt.date(2025, 2, 1),
         "accepted_on": dt.date(2025, 2, 10), **fields})
-    derive(unit)  # its customer and warranty dates, as every save through the services
-    unit.save(force_insert=True)
-    return unit
+    return _saved_record(unit)  # its customer and warranty dates derived, as on every save
 
 
 # -- the pytest plugin ------------------------------------------------------------------------
