@@ -13,6 +13,7 @@ serves until killed and prints its port on the first line of stdout.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -62,6 +63,22 @@ def start(config: dict, instance_path: str | Path, log: Path) -> Server:
         process.kill()
         raise RuntimeError(f"the app process did not start: {line!r}\n{log.read_text()}")
     return Server(process, int(line), log)
+
+
+@contextlib.contextmanager
+def app_processes(app, db_url: str, tmp_path: Path, count: int = 2, **settings):
+    """``count`` app processes on ``db_url`` with the test app's secret (and ``settings``),
+    stopped when the block ends."""
+    config = {"database_url": db_url, "secret_key": app.config["SECRET_KEY"],
+              "plugins_dir": str(tmp_path / "no-plugins"), **settings}
+    started = []
+    try:
+        for n in range(count):
+            started.append(start(config, tmp_path / "instance", tmp_path / f"server{n}.log"))
+        yield started
+    finally:
+        for server in started:
+            server.stop()
 
 
 class Browser:

@@ -18,7 +18,7 @@ from werkzeug.security import generate_password_hash
 from backoffice.db import acting_as
 from backoffice.models import LoginAttempt, Role, Staff
 from tests.factories import PASSWORD
-from tests.live_server import Browser, start
+from tests.live_server import Browser, app_processes
 
 PARALLEL = 40
 
@@ -26,16 +26,8 @@ PARALLEL = 40
 @pytest.fixture
 def servers(app, db_url, tmp_path):
     """Two app processes on this test's database, with the test app's settings."""
-    config = {"database_url": db_url, "secret_key": app.config["SECRET_KEY"],
-              "plugins_dir": str(tmp_path / "no-plugins"), "trusted_proxies": 1}
-    started = []
-    try:
-        for n in range(2):
-            started.append(start(config, tmp_path / "instance", tmp_path / f"server{n}.log"))
+    with app_processes(app, db_url, tmp_path, trusted_proxies=1) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from peewee import OperationalError
 from backoffice.db import acting_as, database
 from backoffice.models import Office
 from tests.factories import PASSWORD
-from tests.live_server import Browser, start
+from tests.live_server import Browser, app_processes
 from tests.test_admin_helpers import read_form
 
 PAIRS = 50
@@ -33,16 +33,8 @@ BUSY = "The database is busy"
 
 @pytest.fixture
 def servers(app, db_url, tmp_path):
-    config = {"database_url": db_url, "secret_key": app.config["SECRET_KEY"],
-              "plugins_dir": str(tmp_path / "no-plugins")}
-    started = []
-    try:
-        for n in range(2):
-            started.append(start(config, tmp_path / "instance", tmp_path / f"server{n}.log"))
+    with app_processes(app, db_url, tmp_path) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
 
 
 def _office_path(app) -> str:
