@@ -25,6 +25,16 @@ received)``), which:
 Each hook is declared once, with its answer type and sense check, by
 :func:`decision` or :func:`collection` (:data:`DECLARATIONS` lists them).
 
+**Reasons.** ``decided_by`` is plain text: what the API, the command line and
+the logs show, exactly as written. A plugin writes its own (the engine prefixes
+the plugin's name) and the screens show it as the author wrote it. The
+charter's answers also carry ``why``, a :class:`Reason`: the rule's code and
+its numbers, which the screens render in the reader's language
+(:func:`backoffice.labels.reason_text`); its English rendering *is* the
+charter's ``decided_by``. ``why`` is the defaults' vocabulary: the engine drops
+it from another plugin's answer, so a screen never shows a plugin's decision in
+the charter's words.
+
 **Deadlines are durations or times.** A deadline hook answers
 ``Deadline(within=timedelta(hours=4))`` ("4 h after receipt", counted on the
 clock of the contract's terms: elapsed time for the charter's ``24x7`` clock,
@@ -80,6 +90,40 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # -- value objects: what the hooks return -----------------------------------------
 
 @dataclass(frozen=True)
+class Reason:
+    """Why the charter decided: a rule's code and its numbers, for people in their language.
+
+    ``Reason("arrival_band", {"lower": 100, "upper": 500}, "charter v1")`` reads
+    "charter v1: arrival band 100-500 km" in English and "charter v1 条款：100–500
+    公里档到达时限" in Chinese (:func:`backoffice.labels.reason_text`; the codes and their
+    texts are :data:`backoffice.labels.REASON_TEXTS`). The default plugins fill it
+    next to ``decided_by``; a plugin leaves it out and writes ``decided_by`` (the
+    engine drops a ``why`` from any other plugin's answer). Decisions compare
+    without it: the same due time and ``decided_by`` are the same decision.
+    """
+
+    #: the rule, one of :data:`backoffice.labels.REASON_TEXTS` (``"reply_within"``, ...)
+    code: str
+    #: the rule's numbers as ``(name, value)`` pairs (a dict is accepted and kept as pairs)
+    params: tuple[tuple[str, object], ...] = ()
+    #: the label of the terms whose numbers decided (``"charter v1"``), ``""`` for none
+    terms: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.code, str) or not self.code:
+            raise TypeError(f"Reason.code must be a non-empty str, got {self.code!r}")
+        if not isinstance(self.terms, str):
+            raise TypeError(f"Reason.terms must be a str, got {self.terms!r}")
+        params = self.params.items() if isinstance(self.params, dict) else self.params
+        object.__setattr__(self, "params", tuple((str(k), v) for k, v in params))
+
+    @property
+    def values(self) -> dict[str, object]:
+        """The parameters as a dict (what a text's ``%(name)s`` placeholders take)."""
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
 class Deadline:
     """A due time, absolute (``due``, timezone-aware) or as a duration (``within``).
 
@@ -93,6 +137,8 @@ class Deadline:
     due: dt.datetime | None = None
     decided_by: str = ""
     within: dt.timedelta | None = None
+    #: the charter's reason as a code (see :class:`Reason`); plugins leave it out
+    why: Reason | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if (self.due is None) == (self.within is None):
@@ -111,6 +157,8 @@ class Window:
     earliest: dt.date
     latest: dt.date
     decided_by: str = ""
+    #: the charter's reason as a code (see :class:`Reason`); plugins leave it out
+    why: Reason | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if not (isinstance(self.earliest, dt.date) and isinstance(self.latest, dt.date)):
@@ -126,6 +174,8 @@ class Period:
     start: dt.date | None
     end: dt.date | None
     decided_by: str = ""
+    #: the charter's reason as a code (see :class:`Reason`); plugins leave it out
+    why: Reason | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -136,6 +186,8 @@ class Coverage:
     charge: str
     reason: str
     decided_by: str = ""
+    #: the charter's reason as a code (see :class:`Reason`); plugins leave it out
+    why: Reason | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if self.charge not in Charge.__members__.values():
@@ -165,6 +217,8 @@ class Staffing:
     people: int
     skills: tuple[str, ...] = ()
     decided_by: str = ""
+    #: the charter's reason as a code (see :class:`Reason`); plugins leave it out
+    why: Reason | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -246,7 +300,8 @@ def reply_deadline(received: dt.datetime, contract, terms, settings) -> Deadline
     :returns: a :class:`Deadline`, or ``None`` for no opinion.
 
     The charter answers ``Deadline(within=terms.reply_hours)`` (2 h in the
-    standard terms) with ``decided_by="charter v1: reply within 2 h"``.
+    standard terms) with ``decided_by="charter v1: reply within 2 h"`` and
+    ``why=Reason("reply_within", {"hours": 2}, "charter v1")``.
 
     Example: a contract promising a reply within 30 minutes::
 
@@ -278,7 +333,9 @@ def arrival_deadline(received: dt.datetime, distance_km: float, site, contract, 
     100-101 km unassigned and claims exactly 500 km twice. The back-office reads
     every band as closed above and open below: 100.01 km is in the 12 h band
     and exactly 500 km keeps the shorter, customer-friendlier 12 h promise.
-    ``decided_by`` names the band: ``"charter v1: arrival band 100-500 km"``.
+    ``decided_by`` names the band: ``"charter v1: arrival band 100-500 km"``, and
+    ``why`` gives it as a code, ``Reason("arrival_band", {"lower": 100, "upper": 500},
+    "charter v1")`` (the last band: ``"arrival_beyond"`` with ``lower``).
 
     Example: 4 h within 50 km (see ``plugins/near_site_4h.py``)::
 
@@ -299,7 +356,8 @@ def replacement_window(confirmed: dt.date, contract, terms, settings) -> Window 
     :param settings: this plugin's settings for the contract.
     :returns: a :class:`Window` (earliest and latest day, both included), or ``None``.
 
-    The charter answers ``confirmed + 5`` days to ``confirmed + 10`` days.
+    The charter answers ``confirmed + 5`` days to ``confirmed + 10`` days, with
+    ``why=Reason("replacement_days", {"earliest": 5, "latest": 10}, "charter v1")``.
 
     Example: a fixed 3-day window::
 
@@ -327,7 +385,10 @@ def warranty_period(unit, product, contract, terms, settings) -> Period | None:
 
     The charter: from acceptance for the contract's ``warranty_months``, else
     the term set's ``warranty.months``, else the product's standard months; the
-    last covered day is the day before the anniversary.
+    last covered day is the day before the anniversary. ``why`` says which:
+    ``Reason("warranty_contract_months", {"months": 24}, "charter v1")`` (or
+    ``warranty_term_set_months``, ``warranty_product_months``), or
+    ``"warranty_at_acceptance"`` before acceptance.
 
     Example: warranty from installation instead of acceptance::
 
@@ -355,7 +416,10 @@ def coverage(unit, on: dt.date, cause: str | None, contract, terms, settings) ->
     The charter: inside warranty the service is free whatever the cause; after
     warranty a quality fault is still repaired or replaced free, a fault of the
     customer's use is negotiated, another cause is chargeable, and an unknown
-    cause is ``undetermined`` until the root cause is found.
+    cause is ``undetermined`` until the root cause is found. ``why`` names the
+    rule: ``"free_in_warranty"``, ``"quality_free_after_warranty"``,
+    ``"customer_use_negotiated"``, ``"charge_after_root_cause"`` or
+    ``"chargeable_out_of_warranty"``.
 
     Example: lifetime free service for one key account::
 
@@ -446,7 +510,7 @@ def duty_staffing(request, contract, terms, settings) -> Staffing | None:
     :param settings: this plugin's settings for the contract.
     :returns: a :class:`Staffing`, or ``None``.
 
-    The charter: one engineer, no particular skill.
+    The charter: one engineer, no particular skill (``why``: ``"one_engineer_on_duty"``).
 
     Example::
 
@@ -539,4 +603,4 @@ DECLARATIONS: dict[str, HookDecl] = {
     if callable(value) and hasattr(value, "backoffice_decl")}
 
 __all__ = ["Cause", "Channel", "Charge", "Coverage", "Deadline", "DispatchCandidate",
-           "EscalationStep", "Period", "Staffing", "Window", "hookimpl"]
+           "EscalationStep", "Period", "Reason", "Staffing", "Window", "hookimpl"]

@@ -225,3 +225,87 @@ def yes_no(value) -> str:
 def role_label(role: str) -> str:
     """A role's name for people (templates call it on ``current_user.role``)."""
     return label(role, Role)
+
+
+# -- reasons and plugin sources, in the reader's language ----------------------------
+
+class PluginSource(StrEnum):
+    """Where a loaded rule plugin came from (``PluginInfo.source``, ``plugins list``)."""
+
+    ENTRY_POINT = "entry point"
+    PLUGINS_DIR = "plugins dir"
+    DEFAULT = "default"
+    TEST = "test"
+
+
+_LABELS[PluginSource] = {
+    PluginSource.ENTRY_POINT: _l("Installed distribution (entry point)"),
+    PluginSource.PLUGINS_DIR: _l("Plugins directory"),
+    PluginSource.DEFAULT: _l("Built-in default"),
+    PluginSource.TEST: _l("Registered by a test"),
+}
+
+
+def source_label(source: str) -> str:
+    """A plugin source's name for people (an unknown one as it is)."""
+    return label(source, PluginSource)
+
+
+def _reason_texts(_):
+    """The charter's reasons by code, in English. ``_`` marks each text for the catalogue
+    and returns it untranslated (the deferred translation of Python's gettext docs): the
+    English is the charter's ``decided_by``, the translation is looked up when shown."""
+    return {
+        "reply_within": _("reply within %(hours)s h"),
+        "arrival_band": _("arrival band %(lower)s-%(upper)s km"),
+        "arrival_beyond": _("arrival band over %(lower)s km"),
+        "replacement_days": _("replacement %(earliest)s-%(latest)s days after confirmation"),
+        "warranty_contract_months": _("%(months)s months from acceptance (contract)"),
+        "warranty_term_set_months": _("%(months)s months from acceptance (term set)"),
+        "warranty_product_months": _("%(months)s months from acceptance (product)"),
+        "warranty_at_acceptance": _("warranty starts at acceptance"),
+        "free_in_warranty": _("free service inside warranty"),
+        "quality_free_after_warranty": _("quality fault free also after warranty"),
+        "customer_use_negotiated": _("customer-use fault: the parties negotiate"),
+        "charge_after_root_cause": _("out of warranty: charge follows the root cause"),
+        "chargeable_out_of_warranty": _("out of warranty, not a quality fault"),
+        "one_engineer_on_duty": _("one engineer on duty"),
+        # a reason with its terms: "charter v1: reply within 2 h"
+        "": _("%(terms)s: %(reason)s"),
+    }
+
+
+#: reason code -> its English text with ``%(name)s`` placeholders for the parameters
+#: (``""``: how a reason is prefixed with its terms' label)
+REASON_TEXTS: dict[str, str] = _reason_texts(lambda text: text)
+
+
+def _reason_value(value) -> str:
+    """A reason's parameter as the charter writes it: a float 2.0 as 2, 0.5 as 0.5."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def reason_words(why, translate: bool = True) -> str:
+    """The text of a :class:`~backoffice.hookspecs.Reason` (anything with ``code``,
+    ``params`` and ``terms``): in the reader's language, or with ``translate=False`` the
+    plain English the charter's ``decided_by`` holds. ``KeyError`` for an unknown code."""
+    def text(template: str) -> str:
+        return str(_l(template)) if translate else template
+    values = {name: _reason_value(value) for name, value in why.params}
+    words = text(REASON_TEXTS[why.code]) % values
+    if why.terms:
+        words = text(REASON_TEXTS[""]) % {"terms": why.terms, "reason": words}
+    return words
+
+
+def reason_text(decision) -> str:
+    """What decided ``decision`` (a Deadline, Window, Period, Coverage, Staffing or a
+    service's copy of one), for the screens: the charter's reason (``why``) in the reader's
+    language, else ``decided_by`` exactly as its plugin wrote it."""
+    why = getattr(decision, "why", None)
+    if why is not None and why.code in REASON_TEXTS and why.code:
+        try:
+            return reason_words(why)
+        except (KeyError, TypeError, ValueError):  # a text and its parameters disagree
+            pass
+    return getattr(decision, "decided_by", "") or ""

@@ -63,7 +63,7 @@ class PluginInfo:
     """A loaded plugin, as the registry shows it."""
 
     name: str
-    source: str          # "entry point", "plugins dir", "default" or "test"
+    source: str          # a labels.PluginSource: "entry point", "plugins dir", "default", "test"
     location: str        # distribution, file path or module
     version: str
     plugin: object = field(repr=False)
@@ -428,15 +428,20 @@ class RuleEngine:
         return collected
 
     def _signed(self, result, name: str):
-        """Make sure a decision says who took it."""
+        """Make sure a decision says who took it. A reason code (``why``) is the defaults'
+        vocabulary: another plugin's answer is shown by its ``decided_by``, as written."""
         decided_by = getattr(result, "decided_by", None)
         if decided_by is None:
             return result
+        default = self.plugins[name].is_default
+        changes = {}
+        if not default and getattr(result, "why", None) is not None:
+            changes["why"] = None
         if not decided_by:
-            return dataclasses.replace(result, decided_by=name)
-        if not self.plugins[name].is_default and not decided_by.startswith(name):
-            return dataclasses.replace(result, decided_by=f"{name}: {decided_by}")
-        return result
+            changes["decided_by"] = name
+        elif not default and not decided_by.startswith(name):
+            changes["decided_by"] = f"{name}: {decided_by}"
+        return dataclasses.replace(result, **changes) if changes else result
 
     # -- failures ------------------------------------------------------------------------
 

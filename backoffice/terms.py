@@ -233,10 +233,20 @@ def _bands(raw: list, where: str) -> tuple[Band, ...]:
     return tuple(bands)
 
 
+#: the built-in charter's title (also ``rules/charter.toml``'s), shown translated
+STANDARD_TITLE = "Standard charter terms"
+
+
+def title_label(title: str) -> str:
+    """A term set's title for people: the built-in charter's in the reader's language, a
+    title headquarters typed exactly as typed."""
+    return _("Standard charter terms") if title == STANDARD_TITLE else title
+
+
 #: the charter's standard terms, used for contracts pinned to no term set
 #: (``rules/charter.toml`` holds the same numbers; a test keeps them equal)
 STANDARD = terms_from_dict({
-    "name": "charter", "title": "Standard charter terms",
+    "name": "charter", "title": STANDARD_TITLE,
     "reply": {"hours": 2},
     "arrival": {"bands": [{"max_km": 100, "hours": 6}, {"max_km": 500, "hours": 12},
                           {"hours": 24}]},

@@ -32,12 +32,13 @@ from ..access import CHANGES, Action, scoped
 from ..clock import now
 from ..forms import select_choices
 from ..i18n import _, _l
+from ..labels import reason_text, source_label
 from ..models import Contract, Customer, RuleViolation, TermSet, TermSetVersion
 from ..plugins import current_engine, registry
 from ..services import contracts as contract_service
 from ..services.deadlines import compute_deadlines, impact_of
 from ..services.terms import publish
-from ..terms import STANDARD, SheetError, terms_from_dict
+from ..terms import STANDARD, SheetError, terms_from_dict, title_label
 from .base import ScopedModelView, SecureView
 
 
@@ -126,7 +127,7 @@ class TermSetsView(RulesView):
         sets = list(TermSet.select().order_by(TermSet.name))
         unpinned = Contract.select().where(Contract.term_set_version.is_null()).count()
         return self.render("admin/rules/terms_index.html", sets=sets, standard=STANDARD,
-                           unpinned=unpinned, pinned=_pinned_counts())
+                           unpinned=unpinned, pinned=_pinned_counts(), title_label=title_label)
 
     @expose("/<set_name>/")
     def history(self, set_name):
@@ -140,7 +141,7 @@ class TermSetsView(RulesView):
             [(c.id, f"{c.number} ({_joined_label(c)})") for c in movable])
         return self.render("admin/rules/terms_history.html", term_set=term_set,
                            versions=versions, pinned=_pinned_counts(), move_form=form,
-                           latest=latest)
+                           latest=latest, title_label=title_label)
 
     @expose("/<set_name>/move", methods=("POST",))
     def move(self, set_name):
@@ -375,7 +376,7 @@ class PreviewView(RulesView):
         suggestions = _contract_suggestions(number)
         return self.render("admin/rules/preview.html", form=form, result=result,
                            impacts=impacts, version=version, error=error,
-                           suggestions=suggestions)
+                           suggestions=suggestions, reason_text=reason_text)
 
 
 def _contract_suggestions(typed: str, limit: int = 50) -> list[str]:
@@ -399,7 +400,7 @@ class PluginsView(RulesView):
         failures = sorted(((plugin, hook, f) for (plugin, hook), f in engine.failures.items()),
                           key=lambda row: (row[0], row[1]))
         return self.render("admin/rules/plugins.html", rows=registry(engine),
-                           failures=failures)
+                           failures=failures, source_label=source_label)
 
 
 def register(admin):

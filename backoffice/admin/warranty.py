@@ -2,8 +2,9 @@
 
 The verdict comes from :func:`backoffice.services.warranty.warranty_status`; this
 screen only finds the unit (within the user's offices) and shows the answer:
-in or out of warranty, who pays (``charge``) and what decided it (``decided_by``,
-the rule engine's own words: the term set or plugin and its rule).
+in or out of warranty, who pays (``charge``) and what decided it (the term set and
+its rule in the reader's language, :func:`backoffice.labels.reason_text`, or a
+plugin's ``decided_by`` as its author wrote it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from ..access import scoped
 from ..clock import today
 from ..i18n import _, _l
-from ..labels import Charge, UnitStatus, choices
+from ..labels import Charge, UnitStatus, choices, reason_text
 from ..models import Customer, Product, Unit
 from ..services.warranty import warranty_status
 from .base import SecureView
@@ -69,7 +70,8 @@ class WarrantyView(SecureView):
                     "customer": Customer.get_by_id(unit.customer_id),
                     "product": Product.get_by_id(unit.product_id),
                 }
-        return self.render("admin/warranty.html", form=form, result=result, message=message)
+        return self.render("admin/warranty.html", form=form, result=result, message=message,
+                           reason_text=reason_text)
 
 
 def register(admin):

@@ -3,7 +3,10 @@
 Numbers come from ``terms`` (the term set version a contract is pinned to, or
 the standard terms), so a term sheet changes them without code; the logic here
 is the charter's. Every answer's ``decided_by`` names the terms and the rule,
-e.g. ``"charter v1: arrival band 100-500 km"``.
+e.g. ``"charter v1: arrival band 100-500 km"``, and its ``why`` says the same as a
+code with parameters (:class:`~backoffice.hookspecs.Reason`), which the screens show
+in the reader's language; ``decided_by`` is that reason's English
+(:func:`backoffice.labels.reason_words`), so the two never disagree.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from ..hookspecs import (
     Deadline,
     EscalationStep,
     Period,
+    Reason,
     Staffing,
     Window,
     hookimpl,
 )
 from ..i18n import _
+from ..labels import reason_words
 
 
 def standard_warranty_period(accepted_on, months):
@@ -32,20 +37,30 @@ def standard_warranty_period(accepted_on, months):
     return accepted_on, add_months(accepted_on, months) - dt.timedelta(days=1)
 
 
+def _why(terms, code: str, **params) -> dict:
+    """``decided_by`` and ``why`` of an answer: the rule ``code`` with its numbers."""
+    why = Reason(code, params, terms.label)
+    return {"decided_by": reason_words(why, translate=False), "why": why}
+
+
 # Deadlines are durations from receipt: the service counts them on the terms' clock.
 
 @hookimpl(trylast=True)
 def reply_deadline(terms):
     return Deadline(within=dt.timedelta(hours=terms.reply_hours),
-                    decided_by=f"{terms.label}: reply within {terms.reply_hours:g} h")
+                    **_why(terms, "reply_within", hours=terms.reply_hours))
 
 
 @hookimpl(trylast=True)
 def arrival_deadline(distance_km, terms):
     # bands are closed above: exactly 100 km is the 6 h band, exactly 500 km the 12 h
     # band (the charter's "101-500" and "500 or more" overlap at 500; see the hookspec)
-    band, name = terms.band_for(float(distance_km))
-    return Deadline(within=dt.timedelta(hours=band.hours), decided_by=f"{terms.label}: {name}")
+    band, _name = terms.band_for(float(distance_km))
+    index = terms.bands.index(band)
+    lower = terms.bands[index - 1].max_km if index else 0.0
+    why = (_why(terms, "arrival_beyond", lower=lower) if band.max_km is None
+           else _why(terms, "arrival_band", lower=lower, upper=band.max_km))
+    return Deadline(within=dt.timedelta(hours=band.hours), **why)
 
 
 @hookimpl(trylast=True)
@@ -54,30 +69,29 @@ def replacement_window(confirmed, terms):
         confirmed = confirmed.date()
     first, last = terms.replacement_earliest_days, terms.replacement_latest_days
     return Window(confirmed + dt.timedelta(days=first), confirmed + dt.timedelta(days=last),
-                  f"{terms.label}: replacement {first}-{last} days after confirmation")
+                  **_why(terms, "replacement_days", earliest=first, latest=last))
 
 
 @hookimpl(trylast=True)
 def warranty_period(unit, product, contract, terms):
     if contract is not None and contract.warranty_months is not None:
-        months, source = contract.warranty_months, "contract"
+        months, code = contract.warranty_months, "warranty_contract_months"
     elif terms.warranty_months is not None:
-        months, source = terms.warranty_months, "term set"
+        months, code = terms.warranty_months, "warranty_term_set_months"
     elif product is not None:
-        months, source = product.warranty_months, "product"
+        months, code = product.warranty_months, "warranty_product_months"
     else:
-        months, source = None, ""
+        months, code = None, ""
     start, end = standard_warranty_period(unit.accepted_on, months)
-    return Period(start, end, f"{terms.label}: {months} months from acceptance ({source})"
-                  if start else f"{terms.label}: warranty starts at acceptance")
+    return Period(start, end, **(_why(terms, code, months=months) if start
+                                 else _why(terms, "warranty_at_acceptance")))
 
 
 @hookimpl(trylast=True)
 def coverage(unit, on, cause, terms):
     start, end = unit.warranty_start, unit.warranty_end
     if start is not None and end is not None and start <= on <= end:
-        return Coverage(True, Charge.FREE, _("in warranty"),
-                        f"{terms.label}: free service inside warranty")
+        return Coverage(True, Charge.FREE, _("in warranty"), **_why(terms, "free_in_warranty"))
     if start is None or end is None:
         reason = _("not accepted yet: warranty has not started")
     elif on < start:
@@ -85,14 +99,14 @@ def coverage(unit, on, cause, terms):
     else:
         reason = _("warranty ended")
     if cause == Cause.QUALITY:
-        charge, rule = Charge.FREE, "quality fault free also after warranty"
+        charge, rule = Charge.FREE, "quality_free_after_warranty"
     elif cause == Cause.CUSTOMER_USE:
-        charge, rule = Charge.NEGOTIATE, "customer-use fault: the parties negotiate"
+        charge, rule = Charge.NEGOTIATE, "customer_use_negotiated"
     elif cause is None:
-        charge, rule = Charge.UNDETERMINED, "out of warranty: charge follows the root cause"
+        charge, rule = Charge.UNDETERMINED, "charge_after_root_cause"
     else:
-        charge, rule = Charge.CHARGEABLE, "out of warranty, not a quality fault"
-    return Coverage(False, charge, reason, f"{terms.label}: {rule}")
+        charge, rule = Charge.CHARGEABLE, "chargeable_out_of_warranty"
+    return Coverage(False, charge, reason, **_why(terms, rule))
 
 
 @hookimpl(trylast=True)
@@ -114,7 +128,7 @@ def negotiation_steps():
 
 @hookimpl(trylast=True)
 def duty_staffing(terms):
-    return Staffing(1, (), f"{terms.label}: one engineer on duty")
+    return Staffing(1, (), **_why(terms, "one_engineer_on_duty"))
 
 
 @hookimpl(trylast=True)

@@ -108,7 +108,7 @@ def resolve(deadline: Deadline, received: dt.datetime, terms: Terms, tz) -> Dead
     due = deadline.due
     if due is None:
         due = add_working_time(received, deadline.within, getattr(terms, "clock", ALWAYS_ON))
-    return Deadline(due.astimezone(tz), deadline.decided_by)
+    return Deadline(due.astimezone(tz), deadline.decided_by, why=deadline.why)
 
 
 def compute_deadlines(received, distance_km, contract=None, confirmed=None, site=None, *,

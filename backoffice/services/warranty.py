@@ -23,6 +23,7 @@ class WarrantyStatus:
     reason: str
     charge: str = Charge.FREE
     decided_by: str = ""
+    why: object = None  # the charter's Reason, for the screens (labels.reason_text)
 
 
 def warranty_status(unit, on: dt.date, cause: str | None = None) -> WarrantyStatus:
@@ -30,4 +31,4 @@ def warranty_status(unit, on: dt.date, cause: str | None = None) -> WarrantyStat
     contract = Contract.get_or_none(Contract.id == unit.contract_id) if unit.contract_id else None
     verdict = current_engine().coverage(contract, unit, on, cause)
     return WarrantyStatus(unit, on, verdict.covered, verdict.reason, verdict.charge,
-                          verdict.decided_by)
+                          verdict.decided_by, verdict.why)
