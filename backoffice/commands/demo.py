@@ -89,9 +89,9 @@ def up(host, port, no_serve):
     click.echo(_("back-office: %(url)s  (Ctrl+C stops it)", url=f"http://{host}:{port}/"))
     if no_serve:
         return
-    # Flask's app.run() does nothing under a Flask CLI command; serve with werkzeug directly.
-    from werkzeug.serving import run_simple
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    # a production WSGI server (waitress), not Flask's development server: see commands/serve.py
+    from .serve import serve
+    serve(app, host, port)
 
 
 COMMANDS = [demo, up]
