@@ -27,7 +27,12 @@ class AuditEntry(BaseModel):
     customer = IntegerField(null=True, index=True)
 
     class Meta:
-        indexes = ((("table", "row_id"), False),)
+        # a record's history (row id first: also the filter on a row id alone); newest
+        # first: a customer's timeline, an office's trail, the trail filtered to one
+        # table or one action (issue 7, item 14)
+        indexes = ((("row_id", "table"), False), (("customer", "at"), False),
+                   (("office", "at"), False), (("table", "at"), False),
+                   (("action", "at"), False))
 
     @classmethod
     def office_filter(cls, office_id):

@@ -54,6 +54,10 @@ class Contract(CustomerPart):
     #: settings: a JSON object such as {"near_site_4h": {"radius_km": 50}}
     plugins = TextField(default="{}")
 
+    class Meta:
+        # the list newest first, narrowed to one customer (and its file) or one status
+        indexes = ((("customer", "signed_on"), False), (("status", "signed_on"), False))
+
     def enabled_plugins(self) -> dict:
         """The ``plugins`` JSON as a dict (``{}`` when empty or unreadable).
 

@@ -19,6 +19,10 @@ class Customer(AuditedModel):
     office = ForeignKeyField(Office, backref="customers", index=True, on_delete="RESTRICT")
     notes = TextField(default="")
 
+    class Meta:
+        # the list in code order, narrowed to one office (scoping) or one industry
+        indexes = ((("office", "code"), False), (("industry", "code"), False))
+
     def validate(self):
         if self.code:
             self.code = self.code.strip().upper()
@@ -74,6 +78,11 @@ class Site(CustomerPart):
     #: road distance to the serving office when known; else great-circle x road factor
     road_distance_km = DecimalField(max_digits=8, decimal_places=1, null=True)
 
+    class Meta:
+        # the list in name order, narrowed to one customer (and its file), city or province
+        indexes = ((("customer", "name"), False), (("city", "name"), False),
+                   (("province", "name"), False))
+
     def validate(self):
         self.check_coordinates()
         if self.road_distance_km is not None and self.road_distance_km < 0:
@@ -92,6 +101,10 @@ class Contact(CustomerPart):
     phone = CharField(max_length=40, default="")
     email = CharField(max_length=120, default="")
     notes = TextField(default="")
+
+    class Meta:
+        # the list (and the customer file) in name order, narrowed to one customer
+        indexes = ((("customer", "name"), False),)
 
     def __str__(self):
         return self.name

@@ -63,8 +63,12 @@ class Unit(CustomerPart):
 
     class Meta:
         # the home page's counts and the lists narrowed to one office's customers filter
-        # on the customer and then the status or the warranty end (issue 7, item 13)
-        indexes = ((("customer", "status"), False), (("customer", "warranty_end"), False))
+        # on the customer and then the status or the warranty end (issue 7, item 13);
+        # the units list narrowed to a customer, a contract, a product or a status reads
+        # its page in serial order from (parent, serial) (item 14, migration 005)
+        indexes = ((("customer", "status"), False), (("customer", "warranty_end"), False),
+                   (("customer", "serial"), False), (("contract", "serial"), False),
+                   (("product", "serial"), False), (("status", "serial"), False))
 
     def validate(self):
         # the contract's customer, the site's owner and the warranty dates are other
