@@ -12,7 +12,7 @@ from flask_admin.theme import Bootstrap4Theme
 from ..access import sees_all_offices
 from ..i18n import _l
 from ..labels import role_label
-from . import audit, customers, org, products, rules, warranty
+from . import audit, customers, layout, org, products, rules, warranty
 from .home import DashboardView
 
 ADMIN_MODULES = [org, customers, products, audit, warranty, rules]
@@ -20,9 +20,10 @@ ADMIN_MODULES = [org, customers, products, audit, warranty, rules]
 
 def init_app(app):
     admin = Admin(app, name=_l("Service back-office"), url="/admin", index_view=DashboardView(),
-                  theme=Bootstrap4Theme(swatch="cerulean"))
+                  theme=Bootstrap4Theme(swatch="cerulean", fluid=True))  # the full width
     for module in ADMIN_MODULES:
         module.register(admin)
     rules.register_plugin_views(admin, accept=lambda view: isinstance(view, BaseView))
     app.jinja_env.globals.update(sees_all_offices=sees_all_offices, role_label=role_label)
     app.extensions["backoffice_admin"] = admin
+    layout.init_app(app, admin)

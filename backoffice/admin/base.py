@@ -30,6 +30,7 @@ normalised upper-case codes).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import operator
 from functools import reduce
@@ -66,6 +67,7 @@ from ..labels import TABLE_LABELS, Role, table_label, yes_no
 from ..models import RuleViolation
 from ..services import records
 from .export import ExportMixin
+from .formatting import time_cell, time_detail
 
 #: columns every audited table has; never edited through a form
 BOOKKEEPING = ("version", "created_at", "updated_at")
@@ -157,10 +159,11 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
     column_display_pk = False
     details_modal = False
     # booleans read 是/否 (list: an icon with that tooltip; exports too, see export.py)
+    # stored UTC times read in the center's zone, to the minute (formatting.py)
     column_type_formatters: ClassVar[dict] = {
-        **typefmt.BASE_FORMATTERS, bool: _bool_list_formatter}
+        **typefmt.BASE_FORMATTERS, bool: _bool_list_formatter, dt.datetime: time_cell}
     column_type_formatters_detail: ClassVar[dict] = {
-        **typefmt.DETAIL_FORMATTERS, bool: _bool_detail_formatter}
+        **typefmt.DETAIL_FORMATTERS, bool: _bool_detail_formatter, dt.datetime: time_detail}
 
     #: the count stops here; above it the list says "10,000+"
     count_cap = 10_000

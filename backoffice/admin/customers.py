@@ -7,9 +7,10 @@ against the customer (``AuditEntry.customer``), narrowed like the audit screen.
 
 from __future__ import annotations
 
+from flask import request, url_for
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
-from wtforms import SelectField
+from wtforms import DateField, SelectField
 
 from ..i18n import _l
 from ..labels import choices
@@ -27,6 +28,7 @@ from ..services.customer_file import TIMELINE_SHOWN, customer_file, timeline
 from .audit import customer_trail_url, describe
 from .base import ScopedModelView
 from .filters import ByCode
+from .formatting import money_cell
 
 CONTRACT_STATUS_CHOICES = choices(ContractStatus)
 INDUSTRY_CHOICES = choices(Industry)
@@ -47,8 +49,8 @@ PART_LABELS = {"id": _l("ID"), "customer": _l("Customer"), "name": _l("Name"), "
 class CustomerView(ScopedModelView):
     details_template = "admin/customer_file.html"
     column_list = ("code", "name", "industry", "office")
-    column_details_list = ("code", "name", "industry", "office", "notes", "version",
-                           "created_at", "updated_at")
+    column_details_list = ("code", "name", "industry", "office", "notes", "created_at",
+                           "updated_at")
     column_export_list = ("code", "name", "industry", "office", "notes")
     column_labels = {**PART_LABELS, "code": _l("Code"), "industry": _l("Industry"),
                      "office": _l("Serving office")}
@@ -66,14 +68,37 @@ class CustomerView(ScopedModelView):
 
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
-            kwargs["file"] = customer_file(current_user, kwargs["model"]).as_template_dict()
-            kwargs["timeline"] = describe(self, timeline(current_user, kwargs["model"]))
-            kwargs["timeline_url"] = customer_trail_url(self, kwargs["model"])
+            customer = kwargs["model"]
+            kwargs["file"] = customer_file(current_user, customer).as_template_dict()
+            page = timeline(current_user, customer, page=_page_number(
+                request.args.get(TIMELINE_PAGE_ARG)))
+            kwargs["timeline"] = describe(self, page.entries, page.names,
+                                          in_file_of=customer.id)
+            kwargs["timeline_page"] = page
+            kwargs["timeline_page_url"] = _timeline_page_url
+            kwargs["timeline_url"] = customer_trail_url(self, customer)
             kwargs["timeline_shown"] = TIMELINE_SHOWN
             # the status columns of the file's tables show their labels, not stored values
             kwargs["value_labels"] = {"contract": {"status": dict(CONTRACT_STATUS_CHOICES)},
                                       "unit": {"status": dict(choices(UnitStatus))}}
         return super().render(template, **kwargs)
+
+
+#: the URL argument of the timeline's page (0: the newest changes)
+TIMELINE_PAGE_ARG = "changes_page"
+
+
+def _page_number(value) -> int:
+    """A page number from the URL; anything else is the first page."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 6 else 0
+
+
+def _timeline_page_url(page: int) -> str:
+    """This customer file again, at timeline page ``page`` (other arguments kept)."""
+    args = {k: v for k, v in request.args.items() if k != TIMELINE_PAGE_ARG}
+    if page:
+        args[TIMELINE_PAGE_ARG] = page
+    return url_for(".details_view", **args) + "#timeline"
 
 
 class SiteView(ScopedModelView):
@@ -109,13 +134,16 @@ class ContactView(ScopedModelView):
 
 
 class ContractView(ScopedModelView):
-    column_list = ("number", "customer", "signed_on", "value", "currency", "status",
-                   "warranty_months")
+    column_list = ("number", "customer", "signed_on", "value", "status", "warranty_months")
     column_labels = {**PART_LABELS, "number": _l("Contract number"), "signed_on": _l("Signed on"),
                      "value": _l("Value"), "currency": _l("Currency"), "status": _l("Status"),
                      "warranty_months": _l("Warranty (months)"),
                      "term_set_version": _l("Term set version"), "plugins": _l("Plugins")}
     column_choices = {"status": CONTRACT_STATUS_CHOICES}
+    # an amount with its currency and thousands separators (¥100,000.00)
+    column_formatters = {"value": money_cell}
+    column_formatters_detail = {"value": money_cell}
+    column_formatters_export = {}  # an export keeps the amount a number (it sums in Excel)
     column_searchable_list = ("number",)
     column_search_prefix = ("number",)
     search_placeholder_text = _l("Contract number (or its beginning)")
@@ -126,7 +154,8 @@ class ContractView(ScopedModelView):
     column_default_sort = ("signed_on", True)
     form_columns = ("number", "customer", "signed_on", "value", "currency", "status",
                     "warranty_months", "notes")
-    form_overrides = {"status": SelectField}
+    # dates typed with the browser's own date picker (<input type="date">)
+    form_overrides = {"status": SelectField, "signed_on": DateField}
     form_args = {"status": {"choices": CONTRACT_STATUS_CHOICES}}
     form_ajax_refs = {"customer": {"fields": ("code", "name"), "order_by": Customer.code,
                                    "placeholder": _l("Customer code or name")}}

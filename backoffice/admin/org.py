@@ -19,7 +19,7 @@ LANGUAGE_CHOICES = [("", _l("Follow the browser")), ("en", "English"), ("zh_Hans
 class OfficeView(ScopedModelView):
     column_list = ("code", "name", "city", "province", "phone", "latitude", "longitude")
     column_details_list = ("code", "name", "city", "province", "address", "phone", "latitude",
-                           "longitude", "version", "created_at", "updated_at")
+                           "longitude", "created_at", "updated_at")
     column_labels = {"code": _l("Code"), "name": _l("Name"), "city": _l("City"),
                      "province": _l("Province"), "address": _l("Address"), "phone": _l("Phone"),
                      "latitude": _l("Latitude"), "longitude": _l("Longitude"),
@@ -36,7 +36,7 @@ class OfficeView(ScopedModelView):
 class StaffView(ScopedModelView):
     column_list = ("name", "username", "role", "office", "phone", "active")
     column_details_list = ("name", "username", "role", "office", "skills", "phone", "email",
-                           "language", "active", "version", "created_at", "updated_at")
+                           "language", "active", "created_at", "updated_at")
     column_export_list = ("name", "username", "role", "office", "skills", "phone", "email",
                           "active")
     column_labels = {"name": _l("Name"), "username": _l("Login name"), "role": _l("Role"),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, IntEqualFilter
-from wtforms import SelectField
+from wtforms import DateField, SelectField
 
 from ..clock import today
 from ..i18n import _l
@@ -75,7 +75,7 @@ class UnitView(ScopedModelView):
                    "accepted_on", "warranty_end")
     column_details_list = ("serial", "product", "contract", "customer", "site", "status",
                            "installed_on", "accepted_on", "warranty_start", "warranty_end",
-                           "warranty_by_hand", "notes", "version", "created_at", "updated_at")
+                           "warranty_by_hand", "notes", "created_at", "updated_at")
     column_export_list = ("serial", "product", "contract", "customer", "site", "status",
                           "installed_on", "accepted_on", "warranty_start", "warranty_end",
                           "warranty_by_hand", "notes")
@@ -101,7 +101,9 @@ class UnitView(ScopedModelView):
     column_default_sort = "serial"
     form_columns = ("serial", "product", "contract", "site", "status", "installed_on",
                     "accepted_on", "warranty_by_hand", "warranty_start", "warranty_end", "notes")
-    form_overrides = {"status": SelectField}
+    # dates typed with the browser's own date picker (<input type="date">)
+    form_overrides = {"status": SelectField, "installed_on": DateField, "accepted_on": DateField,
+                      "warranty_start": DateField, "warranty_end": DateField}
     form_args = {"status": {"choices": UNIT_STATUS_CHOICES},
                  "warranty_start": {"description": _l(
                      "Filled from the contract and acceptance unless set by hand.")}}

@@ -1,0 +1,379 @@
+"""A walk of every admin screen in a real browser, in English and in Chinese, at 1,400 px.
+
+The demo (26 offices, 300 customers, 2,400 units: what a new user sees) is served
+on SQLite by the app in a thread; Debian's chromium, driven by Playwright, opens
+every model screen's list, details, create and edit pages and every custom page
+(home, customer file, warranty look-up, the rules pages, my account, a refusal),
+first in English, then in Chinese, and on each one checks:
+
+* the navbar is one line: every item sits on the first row and the bar is no
+  taller than one item (with its padding); "Log out" does not break in two;
+* no raw id where a name belongs: details rows of a link field, the audit entry's
+  changes and the customer file's timeline name records (``合同 272``, ``#123``);
+* in Chinese, no English UI words (the word list of ``tests/test_i18n_screens.py``).
+
+Each screen is saved as a PNG under the test's temporary folder (its path is
+printed; ``pytest -s`` shows it), and also under ``/tmp/backoffice-walk/`` when
+``BACKOFFICE_WALK_SCREENSHOTS`` is set, for an engineer to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from backoffice import create_app
+from backoffice.db import database
+# fixtures, used by name: the suite's one chromium (session-wide)
+from tests.test_browser import TIMEOUT_MS, _QuietHandler, browser, chromium_path  # noqa: F401
+from tests.test_i18n_screens import ENGLISH_UI_WORDS, english_left, visible_text
+
+pytestmark = pytest.mark.browser
+
+WIDTH, HEIGHT = 1400, 900
+#: the folder an engineer looks in when BACKOFFICE_WALK_SCREENSHOTS is set
+SHARED_FOLDER = Path("/tmp/backoffice-walk")
+ENDPOINTS = ("office", "staff", "customer", "site", "contact", "contract", "product", "unit")
+#: a link shown by its id: "合同 272", "Contract 272", "#123"
+RAW_ID = re.compile(r"(?:合同|客户|现场|产品|设备|联系人|办事处|条款集版本|Contract|Customer|Site|"
+                    r"Product|Unit|Contact|Office|Term set version)\s+#?\d+(?![\w-])|#\d+\b")
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """The demo on SQLite, served on a free port of 127.0.0.1 (one update made by a clerk,
+    so the timeline has a change to read besides the demo's creations)."""
+    from werkzeug.serving import make_server
+
+    from backoffice import demo, migrate
+    from backoffice.access import Operator
+    from backoffice.models import Customer, Site, Unit, UnitStatus
+    from backoffice.services import records
+    folder = tmp_path_factory.mktemp("walk-db")
+    (folder / "no-plugins").mkdir()
+    app = create_app({"database_url": f"sqlite:///{folder / 'demo.db'}",
+                      "secret_key": "walk-test-secret-0123456789",
+                      "plugins_dir": str(folder / "no-plugins")},
+                     instance_path=str(folder / "instance"))
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        migrate.upgrade()
+        result = demo.seed("development")
+        unit = Unit.select().where(Unit.site.is_null(False)).order_by(Unit.id).first()
+        other = Site.select().where((Site.customer == unit.customer_id)
+                                    & (Site.id != unit.site_id)).first()
+        unit = Unit.get_by_id(unit.id)
+        unit.status = UnitStatus.UNDER_REPAIR
+        if other is not None:
+            unit.site = other
+        records.save(Operator("walk"), unit, seen_version=unit.version)
+        ids = _screen_ids(unit)
+        ids["customer_code"] = Customer.get_by_id(unit.customer_id).code
+        database.close()
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="walk-server", daemon=True)
+    thread.start()
+    accounts = {role: (login, password) for role, login, password in result.accounts}
+    yield app, f"http://127.0.0.1:{server.server_port}", ids, accounts
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def _screen_ids(unit) -> dict:
+    """The record each details/edit page opens: the changed unit and what it links."""
+    from backoffice.models import (
+        AuditEntry,
+        Contact,
+        Contract,
+        Office,
+        Product,
+        Staff,
+        TermSet,
+    )
+    from backoffice.models import Customer
+    customer = Customer.get_by_id(unit.customer_id)
+    change = (AuditEntry.select().where((AuditEntry.table == "unit")
+                                        & (AuditEntry.action == "update"))
+              .order_by(AuditEntry.id.desc()).get())
+    return {
+        "office": customer.office_id,
+        "staff": Staff.select().where(Staff.office == customer.office_id).first().id,
+        "customer": customer.id, "site": unit.site_id,
+        "contact": Contact.select().where(Contact.customer == customer.id).first().id,
+        "contract": unit.contract_id, "product": unit.product_id, "unit": unit.id,
+        "audit": change.id, "serial": unit.serial,
+        "contract_number": Contract.get_by_id(unit.contract_id).number,
+        "term_set": TermSet.select().order_by(TermSet.name).first().name,
+        "any_office": Office.select().first().id, "any_product": Product.select().first().id,
+    }
+
+
+def screens(ids) -> list[tuple[str, str]]:
+    """(name, path) of every admin screen, in menu order."""
+    pages = [("home", "/admin/")]
+    for endpoint in ENDPOINTS:
+        row = ids[endpoint]
+        pages += [(f"{endpoint}-list", f"/admin/{endpoint}/"),
+                  (f"{endpoint}-details", f"/admin/{endpoint}/details/?id={row}"),
+                  (f"{endpoint}-create", f"/admin/{endpoint}/new/"),
+                  (f"{endpoint}-edit", f"/admin/{endpoint}/edit/?id={row}")]
+    pages += [
+        ("audit-list", "/admin/audit/"),
+        ("audit-of-customer", f"/admin/audit/?flt0_customer_code_equals={ids['customer_code']}"),
+        ("audit-details", f"/admin/audit/details/?id={ids['audit']}"),
+        ("warranty", "/admin/warranty/"),
+        ("warranty-result", f"/admin/warranty/?serial={ids['serial']}"),
+        ("terms", "/admin/rules/terms/"),
+        ("terms-history", f"/admin/rules/terms/{ids['term_set']}/"),
+        ("terms-edit", f"/admin/rules/terms/{ids['term_set']}/edit"),
+        ("terms-new", "/admin/rules/terms/new"),
+        ("contract-rules", "/admin/rules/contracts/"),
+        ("contract-rules-edit", f"/admin/rules/contracts/{ids['contract']}/"),
+        ("preview", "/admin/rules/preview/?distance_km=320&received=2026-11-26T09%3A00"
+                    f"&confirmed=2026-11-27&contract={ids['contract_number']}"),
+        ("plugins", "/admin/rules/plugins/"),
+        ("account", "/account"),
+    ]
+    return pages
+
+
+def _link_labels(app, language: str) -> set[str]:
+    """The labels of every field that links a record, as the screens show them."""
+    import flask_babel
+    from peewee import ForeignKeyField
+
+    from backoffice.labels import field_label
+    admin = app.extensions["backoffice_admin"]
+    labels = set()
+    with app.test_request_context(), flask_babel.force_locale(language):
+        for view in admin._views:
+            model = getattr(view, "model", None)
+            if model is None:
+                continue
+            for name, field in model._meta.fields.items():
+                if isinstance(field, ForeignKeyField):
+                    labels.add(str(view.get_column_name(name)).strip())
+                    labels.add(field_label(name))
+    return labels
+
+
+def _data_with_english(app) -> list[str]:
+    """The demo's stored texts that contain one of the English UI words (a customer
+    named "Power Site Ltd" is data, not an untranslated screen), longest first."""
+    from backoffice.models import MODELS
+    found = set()
+    with app.app_context():
+        database.connect(reuse_if_open=True)
+        for model in MODELS:
+            for row in model.select().tuples().iterator():
+                for value in row:
+                    if isinstance(value, str) and value.isascii() and value.strip() and \
+                            english_left(value, []):
+                        found.add(value)
+        database.close()
+    return sorted(found, key=len, reverse=True)
+
+
+NAVBAR_JS = """() => {
+  const nav = document.querySelector('nav.navbar');
+  const item = nav.querySelector('.navbar-nav > li > a.nav-link');
+  const parts = [...nav.querySelectorAll(
+      '.navbar-brand, .navbar-nav > li, .current-user, .language-switcher, .logout')]
+    .filter(e => e.offsetParent !== null)
+    .map(e => { const r = e.getBoundingClientRect();
+                return {text: e.innerText.trim().slice(0, 30), top: r.top, bottom: r.bottom}; });
+  const out = nav.querySelector('.logout');
+  const style = out ? getComputedStyle(out) : null;
+  return {nav: nav.getBoundingClientRect().height, item: item.getBoundingClientRect().height,
+          parts: parts,
+          logout: out ? {height: out.getBoundingClientRect().height,
+                         line: parseFloat(style.lineHeight), pad: parseFloat(style.paddingTop)
+                               + parseFloat(style.paddingBottom)} : null};
+}"""
+
+LINK_ROWS_JS = """() => [...document.querySelectorAll(
+    'table.searchable > tbody > tr, table.searchable > tr, table.audit-changes tr')]
+  .map(tr => [...tr.children].map(td => td.innerText.trim()))"""
+
+CONTRAST_JS = """(selector) => {
+  const el = document.querySelector(selector);
+  if (!el) return null;
+  const rgb = s => s.match(/[\\d.]+/g).slice(0, 4).map(Number);
+  const lum = ([r, g, b]) => { const f = c => { c /= 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  let bg = el, back = null;
+  while (bg) { const c = rgb(getComputedStyle(bg).backgroundColor);
+    if (c.length < 4 || c[3] > 0) { back = c; break; } bg = bg.parentElement; }
+  back = back || [255, 255, 255];
+  const a = lum(rgb(getComputedStyle(el).color)), b = lum(back);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def check_navbar(page, name) -> list[str]:
+    m = page.evaluate(NAVBAR_JS)
+    problems = []
+    tops = [p["top"] for p in m["parts"]]
+    if m["nav"] > m["item"] * 1.6:
+        problems.append(f"{name}: navbar {m['nav']:.0f} px tall, an item is {m['item']:.0f} px")
+    first_row_bottom = min(p["bottom"] for p in m["parts"])
+    below = [p["text"] for p in m["parts"] if p["top"] >= first_row_bottom - 2]
+    if below or max(tops) - min(tops) > m["item"] / 2:
+        problems.append(f"{name}: navbar wraps: {below or m['parts']}")
+    out = m["logout"]
+    if out and out["height"] > out["line"] * 1.5 + out["pad"] + 2:
+        problems.append(f"{name}: 'Log out' breaks in two ({out['height']:.0f} px)")
+    return problems
+
+
+def check_names(page, name, link_labels) -> list[str]:
+    problems = []
+    for cells in page.evaluate(LINK_ROWS_JS):
+        if len(cells) >= 2 and cells[0] in link_labels and any(
+                re.fullmatch(r"#?\d+", value) for value in cells[1:]):
+            problems.append(f"{name}: raw id in {cells}")
+    for selector in ("table.file-timeline", "table.searchable", "table.audit-changes",
+                     "table.recent-changes"):
+        for box in page.locator(selector).all():
+            found = RAW_ID.search(box.inner_text())
+            if found:
+                problems.append(f"{name}: raw id {found.group(0)!r} in {selector}")
+    return problems
+
+
+class Walker:
+    def __init__(self, browser, base_url, folder: Path, shared: Path | None):
+        self.browser, self.base_url, self.folder, self.shared = browser, base_url, folder, shared
+        self.problems: list[str] = []
+        self.count = 0
+
+    def context(self, locale: str):
+        context = self.browser.new_context(locale=locale, base_url=self.base_url,
+                                           viewport={"width": WIDTH, "height": HEIGHT})
+        context.set_default_timeout(TIMEOUT_MS)
+        return context
+
+    def log_in(self, page, login, password):
+        page.goto("/login")
+        page.fill("#username", login)
+        page.fill("#password", password)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_load_state()
+        assert "/login" not in page.url, page.inner_text("body")[:300]
+
+    def shoot(self, page, language: str, name: str):
+        self.count += 1
+        path = self.folder / f"{language}-{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        if self.shared is not None:
+            shutil.copy(path, self.shared / path.name)
+
+
+def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_factory):
+    app, base_url, ids, accounts = demo_server
+    folder = tmp_path_factory.mktemp("walk-screenshots")
+    shared = None
+    if os.environ.get("BACKOFFICE_WALK_SCREENSHOTS"):
+        shared = SHARED_FOLDER
+        shutil.rmtree(shared, ignore_errors=True)
+        shared.mkdir(parents=True)
+    print(f"\nwalk screenshots: {folder}" + (f" and {shared}" if shared else ""))
+    walker = Walker(browser, base_url, folder, shared)
+    data = _data_with_english(app)
+    pages = screens(ids)
+    started = time.perf_counter()
+
+    context = walker.context("en-US")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    walker.log_in(page, *accounts["admin"])
+    for language in ("en", "zh_Hans_CN"):
+        if language != "en":
+            page.goto("/admin/")
+            page.click(f"button[data-language={language}]")
+            page.wait_for_load_state()
+        labels = _link_labels(app, language)
+        for name, path in pages:
+            page.goto(path)
+            where = f"{language} {name} ({path})"
+            assert page.locator("nav.navbar").count() == 1, where
+            walker.shoot(page, language, name)
+            walker.problems += check_navbar(page, where)
+            walker.problems += check_names(page, where, labels)
+            if language == "zh_Hans_CN":
+                assert "退出登录" in page.inner_text("nav"), where
+                left = english_left(visible_text(page.content()), data)
+                if left:
+                    walker.problems.append(f"{where}: English left: {', '.join(left)}")
+            if name == "customer-details":
+                ratio = page.evaluate(CONTRAST_JS, "a.timeline-all")
+                if ratio is None or ratio < 4.5:
+                    walker.problems.append(f"{where}: 'all changes' contrast {ratio}")
+    context.close()
+    assert not errors, errors
+
+    # a refusal (a viewer opens "create"): inside the layout, menu and log out kept
+    for language, locale in (("en", "en-US"), ("zh_Hans_CN", "zh-CN")):
+        context = walker.context(locale)
+        page = context.new_page()
+        walker.log_in(page, *accounts["viewer"])
+        switch = page.locator(f"button[data-language={language}]")
+        if switch.count():  # the switch offers the other language only
+            switch.click()
+            page.wait_for_load_state()
+        response = page.goto("/admin/customer/new/")
+        assert response.status == 403
+        where = f"{language} refusal"
+        walker.shoot(page, language, "refusal-403")
+        if page.locator("nav.navbar .navbar-nav a.nav-link").count() < 3 or not page.locator(
+                "form[action='/logout'] button").is_visible():
+            walker.problems.append(f"{where}: the refusal page has no menu or no 'Log out'")
+        else:
+            walker.problems += check_navbar(page, where)
+        if language == "zh_Hans_CN":
+            left = english_left(visible_text(page.content()), data)
+            if left:
+                walker.problems.append(f"{where}: English left: {', '.join(left)}")
+        context.close()
+
+    elapsed = time.perf_counter() - started
+    print(f"walked {walker.count} screens in {elapsed:.1f} s")
+    assert walker.count == 2 * len(pages) + 2
+    assert not walker.problems, "\n".join(walker.problems)
+
+
+def test_the_walks_checks_see_what_they_look_for(browser, demo_server):
+    """The checks themselves: a wrapped navbar, a raw id, an English word are caught."""
+    app, base_url, ids, accounts = demo_server
+    context = browser.new_context(base_url=base_url, viewport={"width": WIDTH, "height": HEIGHT})
+    try:
+        page = context.new_page()
+        Walker(browser, base_url, Path("."), None).log_in(page, *accounts["admin"])
+        page.goto(f"/admin/customer/details/?id={ids['customer']}")
+        assert check_navbar(page, "x") == [] and check_names(page, "x", {"Site"}) == []
+        # the navbar squeezed until it wraps, a timeline line with an id, a details row
+        page.evaluate("""() => {
+            document.querySelector('nav.navbar').style.width = '700px';
+            document.querySelector('.timeline-line').innerText = 'Created Contract 272';
+            const row = document.querySelector('table.searchable tr');
+            row.children[0].innerText = 'Site'; row.children[1].innerText = '150';
+        }""")
+        problems = check_navbar(page, "x")
+        assert any("wraps" in p or "tall" in p for p in problems), problems
+        names = check_names(page, "x", {"Site"})
+        assert any("'Contract 272'" in p for p in names), names
+        assert any("['Site', '150']" in p for p in names), names
+        assert english_left("状态 Log out", []) == ["Log out"]
+        assert "Log out" in ENGLISH_UI_WORDS
+    finally:
+        context.close()
