@@ -31,6 +31,7 @@ into the database as numbered versions of a term set
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -151,13 +152,44 @@ def _get(data: dict, path: str, default=None):
     return data
 
 
+#: arrays and inline tables nest at most this deep in a sheet (a real one: 2, the bands);
+#: tomllib parses nesting by recursion, and 2,000 levels exhaust Python's stack
+MAX_NESTING = 20
+
+#: what the nesting count skips (strings and comments, whose brackets do not nest) and
+#: the brackets it counts
+_TOKENS = re.compile(  # a string always matches (to its end, or the text's): linear time
+    r'"""(?:\\.|[^\\])*?(?:"""|\\?\Z)|\'\'\'.*?(?:\'\'\'|\Z)'
+    r'|"(?:\\.|[^"\\\n])*+(?:"|(?=\n)|\\?\Z)|\'[^\'\n]*+(?:\'|(?=\n)|\Z)|#[^\n]*|[\[\]{}]',
+    re.DOTALL)
+
+
+def nesting(text: str) -> int:
+    """How deep arrays and inline tables (and ``[table]`` headers) nest in TOML ``text``."""
+    depth = deepest = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def parse_sheet(text: str, where: str = "sheet", version: int = 1) -> Terms:
     """Validate TOML ``text`` and return its :class:`Terms`; ``where`` prefixes errors."""
+    too_deep = SheetError(_("%(where)s: arrays and tables nest deeper than %(max)d levels",
+                            where=where, max=MAX_NESTING))
+    if nesting(text) > MAX_NESTING:
+        raise too_deep
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SheetError(_("%(where)s: not valid TOML (%(error)s)", where=where,
                            error=str(exc))) from None
+    except RecursionError:  # nesting the count above missed (it is not a full parser)
+        raise too_deep from None
     return terms_from_dict(data, where, version)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+import socket
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -11,7 +15,10 @@ from .. import migrate
 from ..db import database
 from ..i18n import _, _l
 from ..labels import Role, label
-from . import fail
+from . import TEXT, Command, fail
+
+#: a host name ``--host`` takes: dot-separated labels of letters, digits and hyphens
+HOST_NAME = re.compile(r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 
 #: the tables counted after a seed, as the output names them
 TABLE_NAMES = {"office": _l("office"), "staff": _l("staff"), "customer": _l("customer"),
@@ -55,24 +62,60 @@ def run_seed(units: int | None):
     return result
 
 
-@click.command("demo", help="Write the demo data (idempotent): 26 offices, staff, "
+@click.command("demo", cls=Command,
+               help="Write the demo data (idempotent): 26 offices, staff, "
                "customers, contracts, products and units; prints the accounts.")
-@click.option("--units", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Total units the demo should hold (default 2,400); beyond that "
-                   "they are added in bulk, for benchmarks.")
+@click.option("--units", type=click.IntRange(1, demo_data.MAX_UNITS), default=None, metavar="N",
+              help=f"Total units the demo should hold (default 2,400, at most "
+                   f"{demo_data.MAX_UNITS:,}); beyond 2,400 they are added in bulk, for "
+                   f"benchmarks.")
 @with_appcontext
 def demo(units):
     result = run_seed(units)
     _echo_accounts(result.accounts)
 
 
-@click.command("up", help="Apply migrations, seed the demo into an empty database, "
-               "print the accounts and serve the back-office.")
-@click.option("--host", default="127.0.0.1", show_default=True)
+def check_host(host: str) -> None:
+    """Refuse with one line a ``--host`` that is neither an IP address nor a host name
+    (``256.1.1.1``, an empty string, spaces)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not HOST_NAME.fullmatch(host) or host.rstrip(".").replace(".", "").isdigit():
+            fail(_("--host %(host)s is neither an IP address nor a host name",
+                   host=ascii(host[:60])))
+
+
+def check_listen(host: str, port: int) -> None:
+    """Refuse with one line, before anything is done, a host or port the server could not
+    listen on: a malformed address, a name that does not resolve, a port in use."""
+    check_host(host)
+    if not 0 <= port <= 65535:
+        fail(_("--port %(port)s is not between 1 and 65535", port=port))
+    # as werkzeug's server does: a colon means IPv6, and SO_REUSEADDR
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        address = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)[0][4]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
+        fail(_("cannot listen on %(host)s port %(port)s: %(problem)s", host=host, port=port,
+               problem=getattr(exc, "strerror", None) or str(exc)))
+
+
+@click.command("up", cls=Command, help="Apply migrations, seed the demo into an empty "
+               "database, print the accounts and serve the back-office.")
+@click.option("--host", default="127.0.0.1", show_default=True, type=TEXT)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Do everything but serve.")
 @with_appcontext
 def up(host, port, no_serve):
+    # before the migrations: a refusal changes nothing
+    if no_serve:
+        check_host(host)
+    else:
+        check_listen(host, port)
     app = current_app._get_current_object()
     applied = migrate.upgrade()
     click.echo(_("database: %(count)d migration(s) applied", count=len(applied)))

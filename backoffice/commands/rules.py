@@ -18,10 +18,13 @@ from ..services import contracts as contract_service
 from ..services.deadlines import compute_deadlines
 from ..services.terms import publish
 from ..terms import STANDARD, SheetError, diff, parse_sheet
-from . import acting_user, fail
+from . import TEXT, Group, acting_user, fail
 
 #: ``terms diff`` and ``--terms`` take version numbers up to this (a 64-bit id is nonsense)
 MAX_VERSION = 1_000_000
+
+#: ``terms load`` reads at most this many characters (the charter's sheet is under 1,000)
+MAX_SHEET_CHARS = 1_000_000
 
 
 def _engine():
@@ -30,7 +33,8 @@ def _engine():
 
 # -- plugins ---------------------------------------------------------------------
 
-@click.group("plugins", help="Rule plugins: what is loaded, and whether contracts use them well.")
+@click.group("plugins", cls=Group,
+             help="Rule plugins: what is loaded, and whether contracts use them well.")
 def plugins_group():
     pass
 
@@ -82,25 +86,31 @@ def plugins_check():
 
 # -- terms -----------------------------------------------------------------------
 
-@click.group("terms", help="Term sheets: load, list, compare and preview their deadlines.")
+@click.group("terms", cls=Group,
+             help="Term sheets: load, list, compare and preview their deadlines.")
 def terms_group():
     pass
 
 
 @terms_group.command("load", help="Validate a TOML term sheet and store it as a new version.")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--note", default="", help="Why this version (shown in its history).")
-@click.option("--as", "as_user", default=None, metavar="USER",
+@click.argument("file", type=TEXT)  # TEXT, not click.Path: a NUL would make it raise
+@click.option("--note", default="", type=TEXT, help="Why this version (shown in its history).")
+@click.option("--as", "as_user", default=None, metavar="USER", type=TEXT,
               help="Publish as this user (headquarters or an administrator); default: "
                    "the operator, recorded as cli:<your login name>.")
 @with_appcontext
 def terms_load(file, note, as_user):
     actor = acting_user(as_user)
+    file = Path(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open(encoding="utf-8") as stream:  # a bounded read: /dev/zero ends too
+            text = stream.read(MAX_SHEET_CHARS + 1)
     except (OSError, UnicodeDecodeError) as exc:
         fail(_("%(file)s: cannot read (%(error)s)", file=str(file),
                error=f"{exc.__class__.__name__}: {exc}"))
+    if len(text) > MAX_SHEET_CHARS:
+        fail(_("%(file)s: a term sheet has at most %(max)s characters", file=str(file),
+               max=f"{MAX_SHEET_CHARS:,}"))
     try:
         terms = parse_sheet(text, str(file))
     except SheetError as exc:
@@ -141,7 +151,7 @@ def _version(name: str, number: int):
 
 
 @terms_group.command("diff", help="What changed in term set SET from version V1 to V2.")
-@click.argument("set_name", metavar="SET")
+@click.argument("set_name", metavar="SET", type=TEXT)
 @click.argument("v1", type=int)
 @click.argument("v2", type=int)
 @click.option("--json", "as_json", is_flag=True)
@@ -165,14 +175,15 @@ def _show(value) -> str:
 
 
 @terms_group.command("preview", help="The deadlines of a fault, without a ticket.")
-@click.option("--distance-km", required=True, help="Road distance from the serving office.")
-@click.option("--received", required=True,
+@click.option("--distance-km", required=True, type=TEXT,
+              help="Road distance from the serving office.")
+@click.option("--received", required=True, type=TEXT,
               help="When the report was logged, ISO 8601 (no offset: the configured zone).")
-@click.option("--contract", "number", default=None, help="Contract number (default: none, "
-                                                          "the standard charter terms).")
-@click.option("--confirmed", default=None, help="Day a replacement was confirmed (adds the "
-                                                "replacement window).")
-@click.option("--terms", "version_spec", default=None,
+@click.option("--contract", "number", default=None, type=TEXT,
+              help="Contract number (default: none, the standard charter terms).")
+@click.option("--confirmed", default=None, type=TEXT,
+              help="Day a replacement was confirmed (adds the replacement window).")
+@click.option("--terms", "version_spec", default=None, type=TEXT,
               help="Preview under another term-set version, e.g. premium:2.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_appcontext

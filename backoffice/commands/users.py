@@ -2,13 +2,16 @@
 
 Nothing creates accounts implicitly; in production the first administrator is
 made with ``backoffice users create NAME --role admin``. Passwords are prompted
-twice (hidden) or read from the first line of standard input with
-``--password-stdin`` (for scripts). Bad input prints one line and exits with 2;
-nothing is written.
+twice (hidden) on the terminal, or read from the first line of standard input
+with ``--password-stdin`` (for scripts; without a terminal and without it, the
+command refuses at once). Bad input prints one line and exits with 2; nothing is
+written.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 
 import click
@@ -18,29 +21,51 @@ from peewee import JOIN
 from ..i18n import _
 from ..models import Office, RuleViolation, Staff
 from ..services import users as user_service
-from . import acting_user, as_option, fail
+from . import TEXT, Group, acting_user, as_option, fail
+
+
+def _no_terminal() -> bool:
+    """True when standard input is a real file that is not a terminal (a pipe, a file,
+    /dev/null): there is nobody to ask. A test runner's in-memory input is no file and
+    is read like a terminal."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        return False
+    return not os.isatty(fd)
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        line = sys.stdin.readline()
+        try:
+            line = sys.stdin.readline()
+        except UnicodeDecodeError:
+            fail(_("the password on standard input is not UTF-8 text"))
         password = line.rstrip("\r\n")
         if not password:
             fail(_("no password on standard input"))
         return password
-    return click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    if _no_terminal():
+        fail(_("standard input is not a terminal, so the password cannot be asked for: "
+               "pass it with --password-stdin"))
+    try:
+        return click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
+    except click.exceptions.Abort:  # end of input (or Ctrl+C) before a password
+        fail(_("no password given: nothing written"))
 
 
-@click.group("users", help="User accounts: create, set passwords, list.")
+@click.group("users", cls=Group, help="User accounts: create, set passwords, list.")
 def users():
     pass
 
 
 @users.command("create", help="Create a user account (the password is asked for).")
-@click.argument("username")
-@click.option("--role", required=True, help="admin, hq, office_manager, engineer or viewer.")
-@click.option("--office", "office_code", default=None, help="Office code (managers, engineers).")
-@click.option("--name", default=None, help="Display name (default: the username).")
+@click.argument("username", type=TEXT)
+@click.option("--role", required=True, type=TEXT,
+              help="admin, hq, office_manager, engineer or viewer.")
+@click.option("--office", "office_code", default=None, type=TEXT,
+              help="Office code (managers, engineers).")
+@click.option("--name", default=None, type=TEXT, help="Display name (default: the username).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @as_option
 @with_appcontext
@@ -67,7 +92,7 @@ def _staff(username: str):
 
 
 @users.command("set-password", help="Set a user's password; their open sessions end.")
-@click.argument("username")
+@click.argument("username", type=TEXT)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @as_option
 @with_appcontext
@@ -91,7 +116,7 @@ def _set_active(username: str, active: bool, as_user) -> None:
 
 
 @users.command("deactivate", help="Stop a user from logging in; their open sessions end.")
-@click.argument("username")
+@click.argument("username", type=TEXT)
 @as_option
 @with_appcontext
 def deactivate(username, as_user):
@@ -100,7 +125,7 @@ def deactivate(username, as_user):
 
 
 @users.command("activate", help="Let a deactivated user log in again.")
-@click.argument("username")
+@click.argument("username", type=TEXT)
 @as_option
 @with_appcontext
 def activate(username, as_user):

@@ -12,8 +12,8 @@ the product catalogue, customer name patterns) is in :mod:`.data`; the plan in
 :mod:`.plan`; this module writes it.
 
 ``seed`` is idempotent: once the demo offices exist it writes nothing more, except
-units up to ``units`` (``backoffice demo --units N``), which are added in bulk (see
-:func:`add_units`). Production refuses demo data.
+units up to ``units`` (``backoffice demo --units N``, at most :data:`MAX_UNITS`),
+which are added in bulk (see :func:`add_units`). Production refuses demo data.
 """
 
 from __future__ import annotations
@@ -44,9 +44,14 @@ from ..terms import SheetError, parse_sheet
 from .data import INDUSTRIES, KEY_STAFF, OFFICE_CODES, PASSWORDS
 from .plan import DEFAULT_UNITS, SEED, Plan, _unit_dates, build_plan
 
-__all__ = ["DEFAULT_UNITS", "OFFICE_CODES", "PASSWORDS", "SEED", "DemoRefused", "Plan",
+__all__ = ["DEFAULT_UNITS", "MAX_UNITS", "OFFICE_CODES", "PASSWORDS", "SEED", "DemoRefused",
+           "Plan",
            "accounts", "add_units", "build_plan", "counts", "great_circle_km", "is_empty",
            "is_seeded", "seed"]
+
+#: the most units the demo holds: benchmarks run at 1,000,000; beyond a few million a
+#: run takes hours and its dates and 7-digit serials run out
+MAX_UNITS = 5_000_000
 
 #: the demo's term sheets are published by this operator
 DEMO = Operator("demo")
@@ -75,6 +80,14 @@ def _check_allowed(env: str) -> None:
         raise DemoRefused(gettext("demo data is not allowed when env = production"))
 
 
+def _check_units(units) -> None:
+    if units is None:
+        return
+    if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
+        raise DemoRefused(gettext("the demo holds 1 to %(max)s units, not %(units)s",
+                                  max=f"{MAX_UNITS:,}", units=units))
+
+
 @dataclass
 class Result:
     created: bool
@@ -92,8 +105,12 @@ def counts() -> dict[str, int]:
 
 def seed(env: str, units: int | None = None, today: dt.date | None = None,
          progress=None) -> Result:
-    """Write the demo unless it is there; then add units in bulk up to ``units``."""
+    """Write the demo unless it is there; then add units in bulk up to ``units``.
+
+    Everything is checked before anything is written: production, ``units``
+    (1 to :data:`MAX_UNITS`), a database holding other records."""
     _check_allowed(env)
+    _check_units(units)
     today = today or center_today()
     started = time.perf_counter()
     database.connect(reuse_if_open=True)
@@ -334,6 +351,7 @@ def add_units(target: int, today: dt.date | None = None, *, chunk: int = 20000,
     an interrupted run rolls back whole, indexes included. Other connections wait
     for the unit table meanwhile (it is the benchmark database).
     """
+    _check_units(target)
     Unit = m.Unit
     have = Unit.select().count()
     if have >= target:
