@@ -60,6 +60,7 @@ CHANGES: dict[str, dict[Action, frozenset]] = {
     "product": _all(_HQ),           # one catalogue for every office
     "term_set": _all(_HQ) | {Action.MANAGE_TERMS: _HQ},
     "term_set_version": {Action.CREATE: _HQ, Action.MANAGE_TERMS: _HQ},  # never edited
+    "calendar_day": _all(_HQ),       # corrections of the business calendars
     "audit_entry": {},               # nobody changes the audit trail
     "login_attempt": {},
 }

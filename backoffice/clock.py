@@ -8,8 +8,10 @@ keeps them on SQLite and PostgreSQL alike.
 Deadlines are counted here too (:func:`add_working_time`): a rule plugin answers
 a *duration* (``Deadline(within=...)``) and the service that owns deadlines asks
 the clock of the contract's terms to add it. The charter's clock, ``24x7``,
-counts elapsed time; a business calendar (working windows, holidays, make-up
-working days) plugs in behind the same function.
+counts elapsed time; a named business calendar (working windows, holidays, make-up
+working days: :mod:`backoffice.calendars`) counts only its working hours, with the
+corrections headquarters entered, which the calling service passes in
+(:mod:`backoffice.services.calendars` reads them).
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ import zoneinfo
 
 from flask import current_app, has_app_context
 
+from . import calendars
+from .calendars import Corrections
+
 #: the zone when no app is configured (the charter's center)
 DEFAULT_ZONE = "Asia/Shanghai"
 #: the clock every term set has unless it names another
 ALWAYS_ON = "24x7"
+#: every clock a term sheet may name: elapsed time, then the business calendars
+CLOCKS = (ALWAYS_ON, *calendars.CALENDARS)
 
 
 def zone() -> zoneinfo.ZoneInfo:
@@ -62,13 +69,38 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def add_working_time(start: dt.datetime, duration: dt.timedelta,
-                     clock: str = ALWAYS_ON) -> dt.datetime:
-    """``start`` plus ``duration`` of working time on ``clock``.
+                     clock: str = ALWAYS_ON, *,
+                     corrections: Corrections | None = None) -> dt.datetime:
+    """``start`` plus ``duration`` of working time on ``clock`` (see :func:`working_due`,
+    which also says whether the due time is an estimate)."""
+    return working_due(start, duration, clock, corrections=corrections)[0]
+
+
+def working_due(start: dt.datetime, duration: dt.timedelta, clock: str = ALWAYS_ON, *,
+                corrections: Corrections | None = None) -> tuple[dt.datetime, bool]:
+    """``start`` plus ``duration`` of working time on ``clock``: ``(due, estimated)``.
 
     ``24x7`` counts elapsed time, through UTC so a daylight-saving change cannot
-    skew it; the result is in ``start``'s zone. Other clocks (business
-    calendars) are not known yet and are refused by name.
+    skew it, and is never an estimate; the result is in ``start``'s zone. A
+    business calendar's name counts its working hours
+    (:func:`backoffice.calendars.add_working_time`) with headquarters'
+    ``corrections``; ``estimated`` says it counted over a year it has no data for.
+    An unknown clock is refused by name.
     """
-    if clock != ALWAYS_ON:
+    if clock == ALWAYS_ON:
+        return (start.astimezone(dt.UTC) + duration).astimezone(start.tzinfo), False
+    return calendars.add_working_time(start, duration, _calendar(clock), corrections)
+
+
+def working_time_between(a: dt.datetime, b: dt.datetime, clock: str = ALWAYS_ON, *,
+                         corrections: Corrections | None = None) -> dt.timedelta:
+    """The working time on ``clock`` from ``a`` to ``b``: elapsed time on ``24x7``."""
+    if clock == ALWAYS_ON:
+        return b.astimezone(dt.UTC) - a.astimezone(dt.UTC)
+    return calendars.working_time_between(a, b, _calendar(clock), corrections)
+
+
+def _calendar(clock: str) -> calendars.BusinessCalendar:
+    if clock not in calendars.CALENDARS:
         raise ValueError(f"unknown clock {clock!r}")
-    return (start.astimezone(dt.UTC) + duration).astimezone(start.tzinfo)
+    return calendars.CALENDARS[clock]

@@ -145,6 +145,7 @@ TABLE_LABELS = {
     "site": _l("Site"), "contact": _l("Contact"), "contract": _l("Contract"),
     "product": _l("Product"), "unit": _l("Unit"), "term_set": _l("Term set"),
     "term_set_version": _l("Term set version"),
+    "calendar_day": _l("Calendar day"),
 }
 
 #: fields' names for people, wherever a field is shown outside its own screen (audit trail)
@@ -166,6 +167,7 @@ FIELD_LABELS = {
     "language": _l("Language"), "active": _l("Active"), "password_hash": _l("Password"),
     "session_epoch": _l("Sessions"), "data": _l("Terms"), "published_by": _l("Published by"),
     "note": _l("Note"), "term_set": _l("Term set"),
+    "calendar": _l("Calendar"), "day": _l("Date"), "kind": _l("The day is"),
 }
 
 #: (table, field) -> the fixed list its stored values come from

@@ -4,6 +4,7 @@ A sheet is a TOML document (``rules/charter.toml`` is the standard charter)::
 
     name = "premium"
     title = "Premium service"
+    clock = "china-business"   # optional: "24x7" (the default) or a business calendar
 
     [reply]
     hours = 1
@@ -36,6 +37,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from .clock import ALWAYS_ON, CLOCKS
 from .i18n import _
 
 
@@ -62,6 +64,8 @@ class Terms:
     replacement_latest_days: int
     warranty_months: int | None
     visits_per_year: int
+    #: the clock deadlines count on: ``24x7`` (elapsed time) or a business calendar's name
+    clock: str = ALWAYS_ON
 
     @property
     def label(self) -> str:
@@ -91,6 +95,8 @@ class Terms:
         }
         if self.warranty_months is not None:
             data["warranty"] = {"months": self.warranty_months}
+        if self.clock != ALWAYS_ON:  # left out at the default, so older versions compare equal
+            data["clock"] = self.clock
         return data
 
 
@@ -104,7 +110,7 @@ def _km(value: float) -> str:
 
 
 SCHEMA = {
-    "name": str, "title": str,
+    "name": str, "title": str, "clock": str,
     "reply": {"hours": float},
     "arrival": {"bands": list},
     "replacement": {"earliest_days": int, "latest_days": int},
@@ -221,10 +227,14 @@ def terms_from_dict(data: dict, where: str = "sheet", version: int = 1) -> Terms
     if not 1 <= visits <= 52:
         raise SheetError(_("%(where)s: visits.per_year must be between 1 and 52, "
                            "got %(visits)s", where=where, visits=visits))
+    clock = data.get("clock", ALWAYS_ON).strip()
+    if clock not in CLOCKS:
+        raise SheetError(_("%(where)s: clock must be one of %(clocks)s, got %(clock)s",
+                           where=where, clocks=", ".join(CLOCKS), clock=repr(clock)))
     return Terms(name=name, version=version, title=data.get("title", "").strip() or name,
                  reply_hours=reply, bands=bands, replacement_earliest_days=earliest,
                  replacement_latest_days=latest, warranty_months=months,
-                 visits_per_year=visits)
+                 visits_per_year=visits, clock=clock)
 
 
 def _bands(raw: list, where: str) -> tuple[Band, ...]:
@@ -320,6 +330,8 @@ def diff(old: dict, new: dict) -> list[Change]:
 def to_toml(data: dict) -> str:
     """A sheet's data as TOML text (the format ``rules/*.toml`` use)."""
     lines = [f"name = {_toml_value(data['name'])}", f"title = {_toml_value(data['title'])}"]
+    if "clock" in data:
+        lines.append(f"clock = {_toml_value(data['clock'])}")
     for table in ("reply", "arrival", "replacement", "warranty", "visits"):
         if table in data:
             lines += ["", f"[{table}]"]

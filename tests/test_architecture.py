@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "backoffice"
 LADDER = [
     ("ground", ["backoffice.config", "backoffice.db", "backoffice.clock", "backoffice.geo",
                 "backoffice.i18n", "backoffice.labels", "backoffice.terms",
-                "backoffice.forms"]),
+                "backoffice.forms", "backoffice.calendars"]),
     ("models", ["backoffice.models"]),
     ("rule engine", ["backoffice.hookspecs", "backoffice.default_plugins",
                      "backoffice.plugins"]),

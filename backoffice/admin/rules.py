@@ -29,7 +29,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..access import CHANGES, Action, scoped
-from ..clock import now
+from ..calendars import CALENDAR_TITLES, CALENDARS
+from ..clock import ALWAYS_ON, now
 from ..forms import select_choices
 from ..i18n import _, _l
 from ..labels import reason_text, source_label
@@ -66,13 +67,16 @@ class TermsForm(FlaskForm):
     warranty_months = IntegerField(_l("Warranty months (empty: the contract's or product's)"),
                                    validators=[Optional()])
     visits_per_year = IntegerField(_l("Return visits a year"), validators=[InputRequired()])
+    clock = SelectField(_l("Deadlines count on"), default=ALWAYS_ON, choices=select_choices(
+        [(ALWAYS_ON, _l("Elapsed time, around the clock (24x7)")),
+         *((name, CALENDAR_TITLES.get(name, name)) for name in CALENDARS)]))
     note = StringField(_l("Why this change"), validators=[InputRequired(), Length(max=500)])
 
     #: which form field a sheet key's error belongs to
     FIELDS: ClassVar[dict[str, str]] = {
         "name": "name", "title": "title", "reply": "reply_hours", "arrival": "bands",
         "replacement": "earliest_days", "warranty": "warranty_months",
-        "visits": "visits_per_year"}
+        "visits": "visits_per_year", "clock": "clock"}
 
     def fill(self, data: dict) -> None:
         self.name.data, self.title.data = data["name"], data.get("title", "")
@@ -83,6 +87,7 @@ class TermsForm(FlaskForm):
         self.latest_days.data = data["replacement"]["latest_days"]
         self.warranty_months.data = data.get("warranty", {}).get("months")
         self.visits_per_year.data = data.get("visits", {}).get("per_year", 1)
+        self.clock.data = data.get("clock", ALWAYS_ON)
 
     def sheet(self):
         """The form as validated :class:`~backoffice.terms.Terms`, or ``None`` with errors set."""
@@ -107,6 +112,8 @@ class TermsForm(FlaskForm):
                 "visits": {"per_year": self.visits_per_year.data}}
         if self.warranty_months.data is not None:
             data["warranty"] = {"months": self.warranty_months.data}
+        if self.clock.data and self.clock.data != ALWAYS_ON:
+            data["clock"] = self.clock.data
         try:
             return terms_from_dict(data, _("form"))
         except SheetError as exc:

@@ -210,9 +210,14 @@ def terms_preview(distance_km, received, number, confirmed, version_spec, as_jso
     click.echo(_("contract: %(contract)s   terms: %(terms)s   plugins: %(plugins)s",
                  contract=data["contract"] or "-", terms=data["term_set"],
                  plugins=", ".join(data["plugins"]) or "-"))
+    if "clock" in data:
+        click.echo(_("clock: %(clock)s (working time only)", clock=data["clock"]))
     for kind, item in data["deadlines"].items():
         when = item.get("due") or f"{item['earliest']} .. {item['latest']}"
         click.echo(f"{kind:12} {when:27} {item['decided_by']}")
+    if data.get("estimated"):
+        click.echo(_("estimate: the calendar has no data for a year these deadlines count "
+                     "over; headquarters can enter that year's days"), err=True)
     for failure in data["plugin_failures"]:  # the traceback is in the log
         click.echo(_("plugin %(plugin)s failed in %(hook)s: %(error)s (the next plugin "
                      "decided)", plugin=failure["plugin"], hook=failure["hook"],

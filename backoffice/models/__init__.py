@@ -7,6 +7,7 @@ re-exported here because models and their callers use them together.
 from ..labels import ContractStatus, Industry, Role, UnitStatus
 from .audit import AuditEntry, LoginAttempt
 from .base import AuditedModel, BaseModel, ConcurrentEditError, RuleViolation
+from .calendars import CalendarDay
 from .contracts import Contract, SettingsError, parse_plugin_settings
 from .customers import Contact, Customer, Site
 from .org import Office, Staff
@@ -14,13 +15,14 @@ from .products import Product, Unit
 from .terms import TermSet, TermSetVersion
 
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
-          Unit, AuditEntry, LoginAttempt]
+          Unit, AuditEntry, LoginAttempt, CalendarDay]
 
 __all__ = [
     "MODELS",
     "AuditEntry",
     "AuditedModel",
     "BaseModel",
+    "CalendarDay",
     "ConcurrentEditError",
     "Contact",
     "Contract",

@@ -7,8 +7,10 @@ decided it (a plugin's name, or the term set, version and rule).
 This service owns deadlines: a hook answers a duration (``Deadline(within=...)``)
 or a time, and :func:`resolve` turns a duration into a due time on the clock of
 the terms in force (:func:`backoffice.clock.add_working_time`; the charter's
-``24x7`` clock counts elapsed time), which is where business calendars and,
-with tickets, paused time come in.
+``24x7`` clock counts elapsed time; a business calendar counts its working hours with
+headquarters' corrections, :mod:`backoffice.services.calendars`), which is where
+paused time comes in with tickets. A due time counted over a year the calendar has
+no data for is still given, marked as an estimate (``Deadlines.estimated``).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from ..clock import ALWAYS_ON, add_working_time
+from ..clock import ALWAYS_ON, working_due
 from ..geo import MAX_DISTANCE_KM
 from ..hookspecs import Deadline, Window
 from ..i18n import _
 from ..models import Contract, TermSetVersion
 from ..plugins import current_engine
 from ..terms import STANDARD, Terms
+from . import calendars
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Deadlines:
     replacement: Window | None = None
     #: plugins that failed while deciding: (plugin, hook, message)
     failures: tuple[tuple[str, str, str], ...] = ()
+    #: a due time was counted over a year the terms' business calendar has no data for
+    estimated: bool = False
 
     def as_json(self) -> dict:
         deadlines = {
@@ -47,11 +52,17 @@ class Deadlines:
             deadlines["replacement"] = {"earliest": self.replacement.earliest.isoformat(),
                                         "latest": self.replacement.latest.isoformat(),
                                         "decided_by": self.replacement.decided_by}
-        return {"contract": self.contract.number if self.contract is not None else None,
+        data = {"contract": self.contract.number if self.contract is not None else None,
                 "term_set": self.terms.label, "plugins": list(self.plugins),
                 "deadlines": deadlines,
                 "plugin_failures": [{"plugin": p, "hook": h, "error": m}
                                     for p, h, m in self.failures]}
+        # keys only when they say something: a 24x7 preview reads as it always did
+        if self.terms.clock != ALWAYS_ON:
+            data["clock"] = self.terms.clock
+        if self.estimated:
+            data["estimated"] = True
+        return data
 
     def same_dates(self, other: Deadlines) -> bool:
         return (self.reply.due, self.arrival.due, self.replacement and (
@@ -105,10 +116,21 @@ def check_distance(distance_km) -> float:
 def resolve(deadline: Deadline, received: dt.datetime, terms: Terms, tz) -> Deadline:
     """``deadline`` with its due time set, shown in the center's zone: a duration is counted
     from ``received`` on the terms' clock; a time is kept as the plugin gave it."""
-    due = deadline.due
+    return resolve_estimated(deadline, received, terms, tz)[0]
+
+
+def resolve_estimated(deadline: Deadline, received: dt.datetime, terms: Terms, tz,
+                      corrections=None) -> tuple[Deadline, bool]:
+    """:func:`resolve`, and whether the due time is an estimate (counted over a year the
+    terms' business calendar has no data for). ``corrections`` are the calendar's
+    (:func:`backoffice.services.calendars.corrections`), read when not given."""
+    due, estimated = deadline.due, False
     if due is None:
-        due = add_working_time(received, deadline.within, getattr(terms, "clock", ALWAYS_ON))
-    return Deadline(due.astimezone(tz), deadline.decided_by, why=deadline.why)
+        clock = getattr(terms, "clock", ALWAYS_ON)
+        if corrections is None:
+            corrections = calendars.for_clock(clock)
+        due, estimated = working_due(received, deadline.within, clock, corrections=corrections)
+    return Deadline(due.astimezone(tz), deadline.decided_by, why=deadline.why), estimated
 
 
 def compute_deadlines(received, distance_km, contract=None, confirmed=None, site=None, *,
@@ -129,10 +151,13 @@ def compute_deadlines(received, distance_km, contract=None, confirmed=None, site
         replacement = None
         if confirmed not in (None, ""):
             replacement = engine.replacement_window(contract, local_date(confirmed), terms=terms)
+    corrections = calendars.for_clock(getattr(terms, "clock", ALWAYS_ON))  # once for both
+    reply, reply_estimated = resolve_estimated(reply, received, terms, engine.tz, corrections)
+    arrival, arrival_estimated = resolve_estimated(arrival, received, terms, engine.tz,
+                                                   corrections)
     return Deadlines(contract, terms, tuple(n for n in enabled if n in engine.plugins),
-                     resolve(reply, received, terms, engine.tz),
-                     resolve(arrival, received, terms, engine.tz), replacement,
-                     tuple(failures))
+                     reply, arrival, replacement, tuple(failures),
+                     estimated=reply_estimated or arrival_estimated)
 
 
 @dataclass(frozen=True)
