@@ -36,11 +36,14 @@ class Action(StrEnum):
     SET_RULES = "set_rules"
     #: publish a term-set version, preview and compare terms, see the plugin registry
     MANAGE_TERMS = "manage_terms"
+    #: move a fault ticket through its states (reply, dispatch, arrival, pause, ...)
+    WORK = "work"
 
 
 _EDITORS = frozenset({Role.ADMIN, Role.HQ, Role.OFFICE_MANAGER})
 _HQ = frozenset({Role.ADMIN, Role.HQ})
 _ADMIN = frozenset({Role.ADMIN})
+_FIELD = _EDITORS | {Role.ENGINEER}
 _NOBODY: frozenset[str] = frozenset()
 
 
@@ -61,6 +64,9 @@ CHANGES: dict[str, dict[Action, frozenset]] = {
     "term_set": _all(_HQ) | {Action.MANAGE_TERMS: _HQ},
     "term_set_version": {Action.CREATE: _HQ, Action.MANAGE_TERMS: _HQ},  # never edited
     "calendar_day": _all(_HQ),       # corrections of the business calendars
+    # a ticket changes only through its transitions; an engineer works only their own
+    "ticket": {Action.CREATE: _EDITORS, Action.WORK: _FIELD},
+    "ticket_pause": {},
     "audit_entry": {},               # nobody changes the audit trail
     "login_attempt": {},
 }
@@ -165,6 +171,20 @@ def require(user, action: Action | str, target) -> None:
                else may_change(user, target, action))
     if not allowed:
         raise AccessDenied()
+
+
+def may_work(user, ticket) -> bool:
+    """May ``user`` move ``ticket`` on: the role may, the ticket is visible, and an
+    engineer only when the ticket is assigned to them."""
+    if not may_change(user, ticket, Action.WORK):
+        return False
+    return user.role != Role.ENGINEER or ticket.engineer_id == user.id
+
+
+def require_work(user, ticket) -> None:
+    if not may_work(user, ticket):
+        raise AccessDenied(_("Only the engineer assigned to %(ticket)s, the office and "
+                             "headquarters may work on it.", ticket=ticket.number))
 
 
 def check_kept(user, record) -> None:

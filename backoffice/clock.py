@@ -104,3 +104,10 @@ def _calendar(clock: str) -> calendars.BusinessCalendar:
     if clock not in calendars.CALENDARS:
         raise ValueError(f"unknown clock {clock!r}")
     return calendars.CALENDARS[clock]
+
+
+def stored(value: dt.datetime) -> dt.datetime:
+    """An aware time as the database keeps it: naive UTC."""
+    if value.tzinfo is None:
+        raise ValueError(f"expected an aware time, got {value!r}")
+    return value.astimezone(dt.UTC).replace(tzinfo=None)

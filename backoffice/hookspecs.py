@@ -74,6 +74,7 @@ Times are timezone-aware ``datetime`` objects in the service center's time zone
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -121,6 +122,21 @@ class Reason:
     def values(self) -> dict[str, object]:
         """The parameters as a dict (what a text's ``%(name)s`` placeholders take)."""
         return dict(self.params)
+
+    def as_json(self) -> str:
+        """The reason as stored with a decision (a ticket keeps its deadlines' reasons)."""
+        return json.dumps({"code": self.code, "params": [list(p) for p in self.params],
+                           "terms": self.terms}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Reason | None:
+        """A stored reason back (``None`` for an empty or unreadable one)."""
+        try:
+            data = json.loads(text or "")
+            return cls(data["code"], tuple(tuple(p) for p in data.get("params", ())),
+                       data.get("terms", ""))
+        except (ValueError, KeyError, TypeError):
+            return None
 
 
 @dataclass(frozen=True)
@@ -289,11 +305,14 @@ def _visits_in_a_year(answer: int, args: dict) -> str | None:
 # -- fault response: deadlines ---------------------------------------------------
 
 @decision(Deadline, sense=_after_receipt)
-def reply_deadline(received: dt.datetime, contract, terms, settings) -> Deadline | None:
+def reply_deadline(received: dt.datetime, ticket, contract, terms, settings) -> Deadline | None:
     """When the definite reply to a fault report is due. First non-None result wins.
 
     :param received: when the office or HQ service department logged the report
         (aware datetime).
+    :param ticket: the :class:`~backoffice.models.Ticket` being logged (its unit,
+        site, distance and ``product_state`` are set; not saved yet), or ``None`` in
+        a preview: decide by distance or product state from it.
     :param contract: the unit's contract, or ``None``.
     :param terms: the :class:`~backoffice.terms.Terms` in force.
     :param settings: this plugin's settings for the contract.
@@ -312,11 +331,13 @@ def reply_deadline(received: dt.datetime, contract, terms, settings) -> Deadline
 
 
 @decision(Deadline, sense=_after_receipt)
-def arrival_deadline(received: dt.datetime, distance_km: float, site, contract, terms,
+def arrival_deadline(received: dt.datetime, distance_km: float, site, ticket, contract, terms,
                      settings) -> Deadline | None:
     """When an engineer must be on site. First non-None result wins.
 
     :param received: when the fault report was logged (aware datetime).
+    :param ticket: the :class:`~backoffice.models.Ticket` being logged, or ``None``
+        in a preview (see :func:`reply_deadline`).
     :param distance_km: road distance from the serving office to the site, in
         km (road distance where known, else great-circle distance x the
         configured ``road_factor``).

@@ -84,6 +84,56 @@ class AuditAction(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
 
+# -- fault tickets -------------------------------------------------------------------
+
+class TicketState(StrEnum):
+    """Where a fault ticket stands: received -> replied -> dispatched -> on site ->
+    restored -> closed; waiting (paused on the customer) and cancelled beside them."""
+
+    RECEIVED = "received"
+    REPLIED = "replied"
+    DISPATCHED = "dispatched"
+    ON_SITE = "on_site"
+    RESTORED = "restored"
+    CLOSED = "closed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+class ReportChannel(StrEnum):
+    """How a fault report reached the office or headquarters."""
+
+    PHONE = "phone"
+    VISIT = "visit"
+    MAIL = "mail"
+    WECOM = "wecom"
+    API = "api"
+
+
+class ProductState(StrEnum):
+    """The product's state when the fault was reported."""
+
+    DOWN = "down"
+    DEGRADED = "degraded"
+    WORKING = "working"
+
+
+class RestoredBy(StrEnum):
+    """How the product was made to run again."""
+
+    REPAIR = "repair"
+    SWAP = "swap"
+    TEMPORARY = "temporary"
+
+
+class Milestone(StrEnum):
+    """The promises a ticket's deadlines stand for."""
+
+    REPLY = "reply"
+    ARRIVAL = "arrival"
+    REPLACEMENT = "replacement"
+
+
 
 # keyed by list first: equal codes in two lists ("other") must keep their own labels
 _LABELS: dict[type[StrEnum], dict[str, object]] = {
@@ -132,6 +182,38 @@ _LABELS: dict[type[StrEnum], dict[str, object]] = {
         Cause.CUSTOMER_USE: _l("Customer's use"),
         Cause.OTHER: _l("Other cause"),
     },
+    TicketState: {
+        TicketState.RECEIVED: _l("Received"),
+        TicketState.REPLIED: _l("Replied"),
+        TicketState.DISPATCHED: _l("Dispatched"),
+        TicketState.ON_SITE: _l("On site"),
+        TicketState.RESTORED: _l("Restored"),
+        TicketState.CLOSED: _l("Closed"),
+        TicketState.WAITING: _l("Waiting on the customer"),
+        TicketState.CANCELLED: _l("Cancelled"),
+    },
+    ReportChannel: {
+        ReportChannel.PHONE: _l("Phone"),
+        ReportChannel.VISIT: _l("Visit"),
+        ReportChannel.MAIL: _l("Mail"),
+        ReportChannel.WECOM: _l("WeCom"),
+        ReportChannel.API: _l("API"),
+    },
+    ProductState: {
+        ProductState.DOWN: _l("Down"),
+        ProductState.DEGRADED: _l("Degraded"),
+        ProductState.WORKING: _l("Working"),
+    },
+    RestoredBy: {
+        RestoredBy.REPAIR: _l("Repair"),
+        RestoredBy.SWAP: _l("Swap from office stock"),
+        RestoredBy.TEMPORARY: _l("Temporary unit"),
+    },
+    Milestone: {
+        Milestone.REPLY: _l("Definite reply"),
+        Milestone.ARRIVAL: _l("Engineer on site"),
+        Milestone.REPLACEMENT: _l("Replacement on site"),
+    },
     AuditAction: {
         AuditAction.CREATE: _l("Created"),
         AuditAction.UPDATE: _l("Changed"),
@@ -144,7 +226,8 @@ TABLE_LABELS = {
     "office": _l("Office"), "staff": _l("Staff"), "customer": _l("Customer"),
     "site": _l("Site"), "contact": _l("Contact"), "contract": _l("Contract"),
     "product": _l("Product"), "unit": _l("Unit"), "term_set": _l("Term set"),
-    "term_set_version": _l("Term set version"),
+    "term_set_version": _l("Term set version"), "ticket": _l("Fault ticket"),
+    "ticket_pause": _l("Ticket pause"),
     "calendar_day": _l("Calendar day"),
 }
 
@@ -179,7 +262,8 @@ VALUE_LISTS: dict[tuple[str, str], type[StrEnum]] = {
 FIXED_LISTS: dict[str, type[StrEnum]] = {
     "role": Role, "contract status": ContractStatus, "industry": Industry,
     "unit status": UnitStatus, "charge": Charge, "cause": Cause,
-    "audit action": AuditAction,
+    "audit action": AuditAction, "ticket state": TicketState, "report channel": ReportChannel,
+    "product state": ProductState, "restored by": RestoredBy, "milestone": Milestone,
 }
 
 

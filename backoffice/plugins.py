@@ -231,19 +231,19 @@ class RuleEngine:
 
     # -- the typed facade: one method per hook ---------------------------------------
 
-    def reply_deadline(self, contract, received: dt.datetime, *, terms: Terms | None = None,
-                       enabled: dict | None = None) -> Deadline:
+    def reply_deadline(self, contract, received: dt.datetime, *, ticket=None,
+                       terms: Terms | None = None, enabled: dict | None = None) -> Deadline:
         """When the definite reply is due (see :func:`backoffice.hookspecs.reply_deadline`)."""
         return self._decide("reply_deadline", contract, enabled, {
-            "received": self._local(received), "terms": terms})
+            "received": self._local(received), "ticket": ticket, "terms": terms})
 
     def arrival_deadline(self, contract, received: dt.datetime, distance_km: float, *,
-                         site=None, terms: Terms | None = None,
+                         site=None, ticket=None, terms: Terms | None = None,
                          enabled: dict | None = None) -> Deadline:
         """When an engineer must be on site (:func:`~backoffice.hookspecs.arrival_deadline`)."""
         return self._decide("arrival_deadline", contract, enabled, {
             "received": self._local(received), "distance_km": distance_km, "site": site,
-            "terms": terms})
+            "ticket": ticket, "terms": terms})
 
     def replacement_window(self, contract, confirmed: dt.date, *, terms: Terms | None = None,
                            enabled: dict | None = None) -> Window:

@@ -13,9 +13,11 @@ from .customers import Contact, Customer, Site
 from .org import Office, Staff
 from .products import Product, Unit
 from .terms import TermSet, TermSetVersion
+from .tickets import Ticket, TicketCounter, TicketPause
 
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
-          Unit, AuditEntry, LoginAttempt, CalendarDay]
+          Unit, AuditEntry, LoginAttempt, CalendarDay, Ticket, TicketPause,
+          TicketCounter]
 
 __all__ = [
     "MODELS",
@@ -39,6 +41,9 @@ __all__ = [
     "Staff",
     "TermSet",
     "TermSetVersion",
+    "Ticket",
+    "TicketCounter",
+    "TicketPause",
     "Unit",
     "UnitStatus",
     "parse_plugin_settings",
