@@ -42,13 +42,14 @@ def create_app(config=None, *, instance_path: str | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import admin, auth, cli, db, i18n, plugins, security
+    from . import admin, api, auth, cli, db, i18n, plugins, security
     db.init_app(app)
     plugins.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
+    api.init_app(app)
     cli.init_app(app)
     return app
 

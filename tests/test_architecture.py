@@ -29,7 +29,7 @@ LADDER = [
                      "backoffice.plugins"]),
     ("access", ["backoffice.access"]),
     ("services", ["backoffice.services", "backoffice.migrate"]),
-    ("doors", ["backoffice.admin", "backoffice.auth", "backoffice.security",
+    ("doors", ["backoffice.admin", "backoffice.api", "backoffice.auth", "backoffice.security",
                "backoffice.commands", "backoffice.cli", "backoffice.demo",
                "backoffice.testing", "backoffice.hookdoc", "backoffice.__main__"]),
     ("app", ["backoffice"]),

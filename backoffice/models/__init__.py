@@ -5,6 +5,7 @@ re-exported here because models and their callers use them together.
 """
 
 from ..labels import ContractStatus, Industry, Role, UnitStatus
+from .api import ApiToken
 from .audit import AuditEntry, LoginAttempt
 from .base import AuditedModel, BaseModel, ConcurrentEditError, RuleViolation
 from .calendars import CalendarDay
@@ -13,14 +14,13 @@ from .customers import Contact, Customer, Site
 from .org import Office, Staff
 from .products import Product, Unit
 from .terms import TermSet, TermSetVersion
-from .tickets import Ticket, TicketCounter, TicketPause
 
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
-          Unit, AuditEntry, LoginAttempt, CalendarDay, Ticket, TicketPause,
-          TicketCounter]
+          Unit, AuditEntry, LoginAttempt, CalendarDay, ApiToken]
 
 __all__ = [
     "MODELS",
+    "ApiToken",
     "AuditEntry",
     "AuditedModel",
     "BaseModel",
@@ -41,9 +41,6 @@ __all__ = [
     "Staff",
     "TermSet",
     "TermSetVersion",
-    "Ticket",
-    "TicketCounter",
-    "TicketPause",
     "Unit",
     "UnitStatus",
     "parse_plugin_settings",
