@@ -67,6 +67,15 @@ CHANGES: dict[str, dict[Action, frozenset]] = {
     # a ticket changes only through its transitions; an engineer works only their own
     "ticket": {Action.CREATE: _EDITORS, Action.WORK: _FIELD},
     "ticket_pause": {},
+    # spare stock: one list of items (headquarters'); quantities move only through
+    # movements: an office manager moves their office's stock, headquarters every office's;
+    # issuing to a ticket and returning from it is ticket work
+    "stock_item": _all(_HQ),
+    "stock_level": {},
+    "stock_movement": {Action.CREATE: _EDITORS, Action.WORK: _FIELD},
+    "staff_leave": _all(_EDITORS),
+    # confirmed by whoever works the ticket; shipped and delivered by the office or HQ
+    "replacement": {Action.CREATE: _FIELD, Action.UPDATE: _EDITORS},
     "audit_entry": {},               # nobody changes the audit trail
     "login_attempt": {},
 }

@@ -57,6 +57,8 @@ SETTINGS: dict[str, Setting] = {
     "trusted_proxies": Setting(int, 0, "reverse proxies in front of the app whose "
                                "X-Forwarded-* headers are believed (0: none)"),
     "road_factor": Setting(float, 1.3, "great-circle km x factor = road km, when unknown"),
+    "travel_speed_kmh": Setting(float, 60.0, "average road speed of an engineer going to a "
+                                "site (the dispatch recommendation's 'can be there in time')"),
     "login_max_failures": Setting(int, 5, "failed logins before an account/address is locked"),
     "login_lockout_minutes": Setting(int, 15, "how long the lock lasts"),
     "page_size": Setting(int, 50, "rows per admin list page"),
@@ -154,6 +156,9 @@ def _check(values: dict[str, Any]) -> None:
             raise ConfigError(f"config: {key} must be at least 1, got {values[key]}")
     if values["road_factor"] < 1:
         raise ConfigError(f"config: road_factor must be at least 1, got {values['road_factor']}")
+    if not 1 <= values["travel_speed_kmh"] <= 300:
+        raise ConfigError(f"config: travel_speed_kmh must be between 1 and 300, "
+                          f"got {values['travel_speed_kmh']}")
 
 
 def default_database_url(instance_path: str | Path) -> str:

@@ -213,10 +213,29 @@ class Coverage:
 
 @dataclass(frozen=True)
 class DispatchCandidate:
+    """One engineer who could be sent to a ticket, with the facts a ranking weighs.
+
+    The first four fields are positional (plugins written before the others keep
+    working); the rest have defaults. The dispatch service fills every field.
+    """
+
+    #: the :class:`~backoffice.models.Staff` (an engineer)
     engineer: object
+    #: the engineer's :class:`~backoffice.models.Office`
     office: object
+    #: road km from that office to the site: the site's recorded road distance for the
+    #: serving office, else great-circle km x ``road_factor`` (``math.inf``: unknown)
     distance_km: float
+    #: the office holds the spare the ticket needs (the unit's product) in stock
     spare_in_stock: bool
+    #: leaving now at the configured ``travel_speed_kmh``, on site before the arrival due
+    reachable_in_time: bool = True
+    #: open tickets the engineer has in hand (this one not counted)
+    open_tickets: int = 0
+    #: on leave on a day from today to the arrival due
+    on_leave: bool = False
+    #: the engineer's skills name the product's model, family or grade
+    skills_match: bool = False
 
 
 @dataclass(frozen=True)
@@ -457,15 +476,19 @@ def dispatch_ranking(ticket, candidates: list, contract, terms, settings) -> lis
     """The order in which to propose engineers for a ticket. First non-None result wins.
 
     :param ticket: the fault ticket being dispatched.
-    :param candidates: :class:`DispatchCandidate` objects (engineer, office,
-        distance, spare in stock), in the charter's order.
+    :param candidates: :class:`DispatchCandidate` objects, one per active
+        engineer (engineer, office, distance, spare in stock, reachable in time,
+        open tickets, on leave, skills match), nearest office first.
     :param contract: the unit's contract.
     :param terms: the :class:`~backoffice.terms.Terms` in force.
     :param settings: this plugin's settings for the contract.
     :returns: the same candidates reordered (a ``list``; dropping some is
         allowed), or ``None``.
 
-    The charter: nearest office with the spare in stock first, then nearest.
+    The charter: engineers not on leave first, then those who can be on site
+    before the arrival due, then those whose office holds the spare, then the
+    nearest, then the one with fewer open tickets. An engineer on leave is
+    kept, last, so the screens can say why they are not proposed.
 
     Example: always prefer a named engineer::
 

@@ -134,6 +134,35 @@ class Milestone(StrEnum):
     REPLACEMENT = "replacement"
 
 
+# -- spare stock, replacements -------------------------------------------------------
+
+class StockItemKind(StrEnum):
+    """What an office keeps in stock (the charter: products, connectors, batteries,
+    testing and maintenance equipment, tools)."""
+
+    PRODUCT = "product"
+    CONNECTOR = "connector"
+    BATTERY = "battery"
+    EQUIPMENT = "equipment"
+    TOOL = "tool"
+
+
+class StockMovementKind(StrEnum):
+    """How a stock quantity moved: every movement is one of these."""
+
+    RECEIVED = "received"
+    ISSUED = "issued"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    RETURNED = "returned"
+
+
+class ReplacementSource(StrEnum):
+    """Where a replacement product comes from."""
+
+    STOCK = "stock"
+    FACTORY = "factory"
+
 
 # keyed by list first: equal codes in two lists ("other") must keep their own labels
 _LABELS: dict[type[StrEnum], dict[str, object]] = {
@@ -214,6 +243,24 @@ _LABELS: dict[type[StrEnum], dict[str, object]] = {
         Milestone.ARRIVAL: _l("Engineer on site"),
         Milestone.REPLACEMENT: _l("Replacement on site"),
     },
+    StockItemKind: {
+        StockItemKind.PRODUCT: _l("Product (for swaps)"),
+        StockItemKind.CONNECTOR: _l("Connector"),
+        StockItemKind.BATTERY: _l("Battery"),
+        StockItemKind.EQUIPMENT: _l("Testing and maintenance equipment"),
+        StockItemKind.TOOL: _l("Tool"),
+    },
+    StockMovementKind: {
+        StockMovementKind.RECEIVED: _l("Received into stock"),
+        StockMovementKind.ISSUED: _l("Issued to a ticket"),
+        StockMovementKind.TRANSFER_OUT: _l("Transferred out"),
+        StockMovementKind.TRANSFER_IN: _l("Transferred in"),
+        StockMovementKind.RETURNED: _l("Returned"),
+    },
+    ReplacementSource: {
+        ReplacementSource.STOCK: _l("From office stock"),
+        ReplacementSource.FACTORY: _l("From the factory"),
+    },
     AuditAction: {
         AuditAction.CREATE: _l("Created"),
         AuditAction.UPDATE: _l("Changed"),
@@ -229,6 +276,9 @@ TABLE_LABELS = {
     "term_set_version": _l("Term set version"), "ticket": _l("Fault ticket"),
     "ticket_pause": _l("Ticket pause"),
     "calendar_day": _l("Calendar day"),
+    "stock_item": _l("Stock item"), "stock_level": _l("Stock"),
+    "stock_movement": _l("Stock movement"), "staff_leave": _l("Leave"),
+    "replacement": _l("Replacement"),
 }
 
 #: fields' names for people, wherever a field is shown outside its own screen (audit trail)
@@ -251,12 +301,23 @@ FIELD_LABELS = {
     "session_epoch": _l("Sessions"), "data": _l("Terms"), "published_by": _l("Published by"),
     "note": _l("Note"), "term_set": _l("Term set"),
     "calendar": _l("Calendar"), "day": _l("Date"), "kind": _l("The day is"),
+    "category": _l("Kind of item"), "item": _l("Stock item"), "quantity": _l("Quantity"),
+    "movement": _l("Movement"), "balance": _l("Quantity after"),
+    "other_office": _l("Other office"), "ticket": _l("Fault ticket"), "actor": _l("By"),
+    "staff": _l("Staff"), "starts_on": _l("From"), "ends_on": _l("Until"),
+    "reason": _l("Reason"), "faulty_unit": _l("Faulty unit"), "new_unit": _l("Replacement unit"),
+    "confirmed_on": _l("Confirmed on"), "earliest": _l("Earliest day"),
+    "latest": _l("Latest day"), "window_by": _l("Window decided by"),
+    "source": _l("Comes from"), "stock_office": _l("Stock of office"),
+    "shipped_on": _l("Shipped on"), "delivered_on": _l("Delivered on"),
 }
 
 #: (table, field) -> the fixed list its stored values come from
 VALUE_LISTS: dict[tuple[str, str], type[StrEnum]] = {
     ("unit", "status"): UnitStatus, ("contract", "status"): ContractStatus,
-    ("staff", "role"): Role, ("customer", "industry"): Industry}
+    ("staff", "role"): Role, ("customer", "industry"): Industry,
+    ("stock_item", "category"): StockItemKind, ("stock_movement", "movement"): StockMovementKind,
+    ("replacement", "source"): ReplacementSource}
 
 #: every fixed list by the name the docs and ``docs/hooks.md`` give it
 FIXED_LISTS: dict[str, type[StrEnum]] = {
@@ -264,6 +325,8 @@ FIXED_LISTS: dict[str, type[StrEnum]] = {
     "unit status": UnitStatus, "charge": Charge, "cause": Cause,
     "audit action": AuditAction, "ticket state": TicketState, "report channel": ReportChannel,
     "product state": ProductState, "restored by": RestoredBy, "milestone": Milestone,
+    "stock item kind": StockItemKind, "stock movement": StockMovementKind,
+    "replacement source": ReplacementSource,
 }
 
 

@@ -15,7 +15,17 @@ from peewee import CharField, ForeignKeyField, TextField
 from backoffice.admin.base import ScopedModelView
 from backoffice.admin.export import FORMULA_STARTS, UNWRITABLE, cell
 from backoffice.db import acting_as
-from backoffice.models import Contract, Customer, Office, Product, Site, Staff
+from backoffice.models import (
+    Contract,
+    Customer,
+    Office,
+    Product,
+    Site,
+    Staff,
+    StockItem,
+    Ticket,
+    Unit,
+)
 
 
 def rows_of(page, kind):
@@ -129,7 +139,8 @@ def test_export_follows_search_and_filters(client, auth, world):
 
 #: the field that starts each related row's name (``str()``) in a foreign-key column
 NAME_FIELDS = {Office: "name", Customer: "name", Site: "name", Contract: "number",
-               Product: "model", Staff: "name"}
+               Product: "model", Staff: "name", StockItem: "name", Ticket: "number",
+               Unit: "serial"}
 EVIL = '=HYPERLINK("http://x/{id}","y")'
 
 

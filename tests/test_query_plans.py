@@ -69,7 +69,12 @@ LARGE = ("unit", "audit", "contract", "customer", "site", "contact")
 SMALL = {"office": "one row per regional office (26)",
          "staff": "the center's staff (about a hundred)",
          "product": "the product catalogue (tens of models)",
-         "calendar_day": "headquarters' corrections of the business calendars (tens a year)"}
+         "calendar_day": "headquarters' corrections of the business calendars (tens a year)",
+         "stock": "one row per office and stock item (26 offices x tens of items)",
+         "stock_item": "the list of things kept in stock (tens)",
+         "stock_movement": "a few thousand movements a year nationwide; (office, at) indexed",
+         "staff_leave": "a few absences a year per member of staff",
+         "replacement": "a few hundred replacements a year nationwide"}
 #: the count cap during these requests: the office's share of every table is above it,
 #: as an office's units are above the real cap (10,000) at 1M units
 CAP = 100

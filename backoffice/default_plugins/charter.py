@@ -111,7 +111,10 @@ def coverage(unit, on, cause, terms):
 
 @hookimpl(trylast=True)
 def dispatch_ranking(candidates):
-    return sorted(candidates, key=lambda c: (not c.spare_in_stock, c.distance_km))
+    # present first, then in time, then with the spare, then nearest, then least busy
+    return sorted(candidates, key=lambda c: (c.on_leave, not c.reachable_in_time,
+                                             not c.spare_in_stock, c.distance_km,
+                                             c.open_tickets))
 
 
 @hookimpl(trylast=True)

@@ -11,12 +11,17 @@ from .base import AuditedModel, BaseModel, ConcurrentEditError, RuleViolation
 from .calendars import CalendarDay
 from .contracts import Contract, SettingsError, parse_plugin_settings
 from .customers import Contact, Customer, Site
+from .leave import StaffLeave
 from .org import Office, Staff
 from .products import Product, Unit
+from .replacements import Replacement
+from .stock import StockItem, StockLevel, StockMovement
 from .terms import TermSet, TermSetVersion
+from .tickets import Ticket, TicketCounter, TicketPause
 
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
-          Unit, AuditEntry, LoginAttempt, CalendarDay, ApiToken]
+          Unit, AuditEntry, LoginAttempt, CalendarDay, Ticket, TicketPause, TicketCounter,
+          ApiToken, StockItem, StockLevel, StockMovement, StaffLeave, Replacement]
 
 __all__ = [
     "MODELS",
@@ -34,13 +39,21 @@ __all__ = [
     "LoginAttempt",
     "Office",
     "Product",
+    "Replacement",
     "Role",
     "RuleViolation",
     "SettingsError",
     "Site",
     "Staff",
+    "StaffLeave",
+    "StockItem",
+    "StockLevel",
+    "StockMovement",
     "TermSet",
     "TermSetVersion",
+    "Ticket",
+    "TicketCounter",
+    "TicketPause",
     "Unit",
     "UnitStatus",
     "parse_plugin_settings",
