@@ -259,3 +259,255 @@ def test_large_top_ups_rebuild_the_unit_indexes_as_they_were(app, monkeypatch):
     with pytest.raises(IntegrityError), database.atomic():  # the foreign keys are back
         Unit.update(site=999_999).where(Unit.id == 1).execute()
     assert Unit.select().where(Unit.status == "in_service").count() > 100  # the index answers
+
+
+# -- the tickets, stock and replacements (backoffice.demo.tickets) ---------------------------
+
+def _demo_tickets():
+    from backoffice.models import Ticket
+    return list(Ticket.select().order_by(Ticket.id))
+
+
+def test_demo_tickets_in_every_state_across_the_offices(app):
+    from collections import Counter
+
+    from backoffice.clock import local, now, stored
+    from backoffice.labels import TicketState
+    from backoffice.models import Ticket
+
+    result = demo.seed("development")  # today: the live tickets are logged at the real now
+    tickets = _demo_tickets()
+    assert result.counts["ticket"] == len(tickets) >= 600
+    states = Counter(t.state for t in tickets)
+    assert set(states) == set(TicketState), states
+    assert states[TicketState.CLOSED] > 400 and states[TicketState.CANCELLED] >= 10
+    for state in set(TicketState) - {TicketState.CLOSED, TicketState.CANCELLED}:
+        assert states[state] >= 5, (state, states)
+    # a year of them, at every office; none in the future
+    moment = stored(now())
+    assert min(t.received_at for t in tickets) >= moment - dt.timedelta(days=366)
+    assert max(t.received_at for t in tickets) <= moment
+    assert len({t.office_id for t in tickets}) == 26
+    # reopened ones, closed again or open again
+    reopened = [t for t in tickets if t.reopened]
+    assert {t.state for t in reopened} >= {TicketState.CLOSED, TicketState.REPLIED}
+    # the Harbin office (the README's manager and engineer) has every open state, and the
+    # engineer zhaoming has dispatched tickets in hand
+    harbin = Office.get(Office.code == "HRB")
+    recent = [t for t in tickets if t.office_id == harbin.id
+              and t.received_at >= moment - dt.timedelta(days=8)]
+    assert {t.state for t in recent} >= set(TicketState) - {TicketState.CLOSED}
+    zhaoming = Staff.get(Staff.username == "zhaoming")
+    assert Ticket.select().where((Ticket.engineer == zhaoming.id)
+                                 & (Ticket.state == TicketState.DISPATCHED)).exists()
+    # live ones: logged through the intake service in the last two hours, reply due soon
+    live = [t for t in tickets if t.received_at >= moment - dt.timedelta(hours=2)
+            and local(t.received_at).second == 0 and t.reply_due > moment]
+    assert len(live) >= 5
+    assert all(t.unit_id and t.reply_due - t.received_at == dt.timedelta(hours=2)
+               for t in live if t.contract.term_set_version_id is None)
+
+
+def test_demo_tickets_are_decided_as_the_intake_service_decides(app):
+    from backoffice.access import OPERATOR
+    from backoffice.clock import local, now, stored
+    from backoffice.services import tickets as service
+
+    demo.seed("development")
+    moment = stored(now())
+    # every tenth ticket on a known unit, received within the 366 days intake accepts
+    sample = [t for t in _demo_tickets() if t.unit_id
+              and t.received_at > moment - dt.timedelta(days=300)][::10]
+    assert len(sample) >= 40
+    numbers = {t.number for t in _demo_tickets()}
+    for ticket in sample:
+        fresh = service.open_ticket(OPERATOR, service.Report(
+            summary=ticket.summary, serial=ticket.unit.serial,
+            received=local(ticket.received_at), channel=ticket.channel,
+            product_state=ticket.product_state))
+        for name in ("office_id", "customer_id", "site_id", "contract_id", "covered", "charge",
+                     "coverage_by", "coverage_why", "distance_km", "distance_how",
+                     "nearer_office_id", "nearer_by_km", "reply_due", "reply_due_by",
+                     "reply_why", "arrival_due_by", "arrival_why", "estimated"):
+            assert getattr(fresh, name) == getattr(ticket, name), (ticket.number, name)
+        # the demo's pauses all came after the reply: each moved the arrival by its length
+        assert ticket.arrival_due == fresh.arrival_due + dt.timedelta(
+            seconds=ticket.paused_seconds), ticket.number
+        # the next number of the office and day continues the demo's
+        office, day, _seq = ticket.number.split("-")
+        last = max(int(n.rsplit("-", 1)[1]) for n in numbers if n.startswith(f"{office}-{day}-"))
+        assert fresh.number == f"{office}-{day}-{last + 1:04d}"
+        numbers.add(fresh.number)
+
+
+def test_demo_ticket_numbers_pauses_and_breaches(app):
+    from collections import Counter
+
+    from backoffice.clock import local, now, stored
+    from backoffice.labels import TicketState
+    from backoffice.models import TicketCounter, TicketPause
+    from backoffice.services.tickets import _next_due
+
+    demo.seed("development")
+    tickets = _demo_tickets()
+    offices = {o.id: o.code for o in Office.select()}
+    # numbers: unique, the office's code, the local day of receipt, 1..n per office and day
+    assert len({t.number for t in tickets}) == len(tickets)
+    per_day = Counter()
+    for t in tickets:
+        code, day, _seq = t.number.split("-")
+        assert code == offices[t.office_id] and day == local(t.received_at).strftime("%Y%m%d")
+        per_day[code, day] += 1
+    today = local(stored(now())).strftime("%Y%m%d")
+    for (code, day), n in per_day.items():
+        of_day = sorted((t for t in tickets if t.number.startswith(f"{code}-{day}-")),
+                        key=lambda t: t.number)
+        assert [int(t.number[-4:]) for t in of_day] == list(range(1, n + 1)), (code, day)
+        if day != today:  # numbered in order of receipt (today's live ones come after)
+            assert [t.received_at for t in of_day] == sorted(t.received_at for t in of_day)
+    counters = {(c.office_code, c.day): c.last for c in TicketCounter.select()}
+    assert counters == dict(per_day)
+    # every row is valid, and next_due is what the service would set
+    for t in tickets:
+        t.validate()
+        assert t.next_due == _next_due(t), t.number
+    # paused ones: their pause rows add up; a waiting one has its open pause
+    pauses: dict[int, list] = {}
+    for p in TicketPause.select():
+        p.validate()
+        pauses.setdefault(p.ticket_id, []).append(p)
+    paused = [t for t in tickets if t.paused_seconds]
+    assert len(paused) >= 30 and sum(len(v) >= 2 for v in pauses.values()) >= 3
+    for t in tickets:
+        rows = pauses.get(t.id, [])
+        assert t.paused_seconds == sum(p.seconds for p in rows if p.ended_at), t.number
+        for p in rows:
+            if p.ended_at:
+                assert p.seconds == (p.ended_at - p.started_at).total_seconds()
+        still = [p for p in rows if p.ended_at is None]
+        if t.state == TicketState.WAITING:
+            assert len(still) == 1 and t.paused_since == still[0].started_at
+            assert t.next_due is None and t.pause_reason == still[0].reason
+        else:
+            assert still == [] and t.paused_since is None
+    # breached: late replies and arrivals (missed milestones), and open ones overdue now
+    assert sum(t.replied_at is not None and t.replied_at > t.reply_due for t in tickets) >= 20
+    assert sum(t.arrived_at is not None and t.arrived_at > t.arrival_due for t in tickets) >= 20
+    overdue = [t for t in tickets if t.next_due is not None and t.next_due < stored(now())]
+    assert {t.state for t in overdue} >= {TicketState.RECEIVED, TicketState.DISPATCHED}
+    # the history's milestones are in order
+    for t in tickets:
+        steps = [t.received_at, t.replied_at, t.dispatched_at, t.arrived_at, t.restored_at,
+                 t.closed_at]
+        done = [s for s in steps if s is not None]
+        if not t.reopened:
+            assert done == sorted(done), t.number
+
+
+def test_demo_stock_at_every_office_and_replacements(app):
+    from backoffice.labels import ReplacementSource, StockItemKind, UnitStatus
+    from backoffice.models import Replacement, StockItem, StockLevel, StockMovement
+    from backoffice.plugins import current_engine
+
+    demo.seed("development")
+    kinds = {i.category for i in StockItem.select()}
+    assert kinds == set(StockItemKind)
+    products = {p.id for p in Product.select()}
+    assert {i.product_id for i in StockItem.select().where(
+        StockItem.category == StockItemKind.PRODUCT)} == products
+    levels = list(StockLevel.select())
+    assert {lv.office_id for lv in levels} == {o.id for o in Office.select()}
+    # each level is the balance of its last movement, and no balance went below zero
+    last = {}
+    for mv in StockMovement.select().order_by(StockMovement.at, StockMovement.id):
+        mv.validate()
+        assert mv.balance >= 0 and mv.actor == "demo"
+        before = last.get((mv.office_id, mv.item_id), 0)
+        assert mv.balance == before + mv.quantity
+        last[mv.office_id, mv.item_id] = mv.balance
+    assert {(lv.office_id, lv.item_id): lv.quantity for lv in levels} == last
+    issued = StockMovement.select().where(StockMovement.movement == "issued")
+    assert issued.count() >= 20 and all(mv.ticket_id for mv in issued)
+    assert StockMovement.select().where(StockMovement.movement == "transfer_in").exists()
+
+    replacements = list(Replacement.select())
+    states = {r.state for r in replacements}
+    assert states == {"confirmed", "shipped", "delivered"}
+    assert any(r.late for r in replacements)  # delivered after its window
+    assert any(r.delivered_on is None and r.days_late(demo.center_today()) > 0
+               for r in replacements)  # waiting past its window
+    assert {r.source for r in replacements} == set(ReplacementSource)
+    engine = current_engine()
+    for r in replacements:
+        r.validate()
+        faulty, ticket = r.faulty_unit, r.ticket
+        assert ticket.unit_id == faulty.id and r.customer_id == ticket.customer_id
+        window = engine.replacement_window(faulty.contract, r.confirmed_on)
+        assert (r.earliest, r.latest, r.window_by) == (window.earliest, window.latest,
+                                                        window.decided_by)
+        if r.new_unit_id:
+            new = r.new_unit
+            assert new.product.grade == faulty.product.grade
+            assert new.contract_id == faulty.contract_id
+        if r.delivered_on:
+            assert faulty.status == UnitStatus.REPLACED and new.site_id == faulty.site_id
+            assert ticket.closed_at.date() >= r.delivered_on - dt.timedelta(days=1)
+        if r.source == ReplacementSource.STOCK and r.shipped_on:
+            assert StockMovement.select().where((StockMovement.ticket == ticket.id)
+                                                & (StockMovement.quantity < 0)).exists()
+
+
+def test_demo_tickets_are_deterministic_and_written_once(app):
+    from backoffice.demo import tickets as demo_tickets
+    from backoffice.models import (
+        Replacement,
+        StaffLeave,
+        StockItem,
+        StockLevel,
+        StockMovement,
+        Ticket,
+        TicketCounter,
+        TicketPause,
+    )
+
+    demo.seed("development", today=TODAY)
+    anchor = demo_tickets.anchor_for(TODAY)
+    assert anchor.hour == 18 and anchor.date() == TODAY
+
+    def snapshot():
+        return ({m._meta.table_name: [tuple(r) for r in m.select().order_by(m.id).tuples()]
+                 for m in (Ticket, TicketPause, TicketCounter, StockItem, StockLevel,
+                           StockMovement, Replacement, StaffLeave)},
+                AuditEntry.select().count())
+
+    before = snapshot()
+    # the bulk tickets are the plan of this seed, moment and world
+    plan = demo_tickets.plan_tickets(demo_tickets.World.read(), anchor)
+    demo_tickets.number([p.ticket for p in plan.tickets], {}, {o.id: o for o in Office.select()})
+    planned = {(p.ticket.number, p.ticket.received_at, p.ticket.state, p.ticket.reply_due,
+                p.ticket.arrival_due, p.ticket.next_due) for p in plan.tickets}
+    stored = {(t.number, t.received_at, t.state, t.reply_due, t.arrival_due, t.next_due)
+              for t in Ticket.select()}
+    live = stored - planned
+    assert planned <= stored and 5 <= len(live) <= len(demo_tickets.LIVE_MINUTES)
+    # a second run, or the tickets' writer alone, writes nothing
+    again = demo.seed("development", today=TODAY + dt.timedelta(days=3))
+    assert not again.created
+    assert demo_tickets.write_tickets(demo_tickets.Bulk(demo._bulk_create, demo.insert_rows),
+                                      TODAY) == 0
+    assert snapshot() == before
+
+
+def test_demo_with_its_tickets_is_all_or_nothing(app, monkeypatch):
+    from backoffice.demo import tickets as demo_tickets
+    from backoffice.models import Ticket
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the intake service failed")
+
+    monkeypatch.setattr(demo_tickets, "log_live", broken)
+    with pytest.raises(RuntimeError):
+        demo.seed("development", today=TODAY)
+    assert Office.select().count() == Ticket.select().count() == AuditEntry.select().count() == 0
+    monkeypatch.undo()
+    assert demo.seed("development", today=TODAY).created and Ticket.select().exists()

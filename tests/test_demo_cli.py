@@ -104,3 +104,26 @@ def test_readme_lists_the_accounts_the_demo_prints():
     for _, username, password in demo.accounts():
         assert f"| `{username}` | `{password}` |" in readme
     assert readme.count("bash scripts/") >= 2
+
+
+def test_demo_counts_its_tickets_in_english_and_chinese(make_app, app):
+    import re
+
+    from backoffice.models import Replacement, StockLevel, Ticket, TicketPause
+
+    result = app.test_cli_runner().invoke(args=["demo", "--units", "600"])
+    assert result.exit_code == 0, result.output
+    counts = {name: int(n.replace(",", "")) for name, n in re.findall(
+        r"([a-z][a-z ]*?) ([\d,]+)(?:,|$)", result.output.splitlines()[1].strip())}
+    assert counts["ticket"] == Ticket.select().count() > 100
+    assert counts["ticket pause"] == TicketPause.select().count() > 0
+    assert counts["replacement"] == Replacement.select().count() > 0
+    assert counts["stock level"] == StockLevel.select().count() > 26
+    assert counts["unit"] == 600  # tickets add no unit
+
+    chinese = make_app(default_language="zh_Hans_CN")
+    with chinese.app_context():
+        again = chinese.test_cli_runner().invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert f"工单 {Ticket.select().count():,}" in again.output
+    assert "工单暂停" in again.output and "产品更换" in again.output and "库存条目" in again.output

@@ -23,7 +23,9 @@ HOST_NAME = re.compile(r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za
 #: the tables counted after a seed, as the output names them
 TABLE_NAMES = {"office": _l("office"), "staff": _l("staff"), "customer": _l("customer"),
                "site": _l("site"), "contact": _l("contact"), "contract": _l("contract"),
-               "product": _l("product"), "unit": _l("unit"), "audit_entry": _l("audit entry")}
+               "product": _l("product"), "unit": _l("unit"), "ticket": _l("ticket"),
+               "ticket_pause": _l("ticket pause"), "replacement": _l("replacement"),
+               "stock_level": _l("stock level"), "audit_entry": _l("audit entry")}
 
 
 def _echo_counts(counts: dict) -> None:

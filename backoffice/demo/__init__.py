@@ -43,6 +43,7 @@ from ..services.units import warranty_dates
 from ..terms import SheetError, parse_sheet
 from .data import INDUSTRIES, KEY_STAFF, OFFICE_CODES, PASSWORDS
 from .plan import DEFAULT_UNITS, SEED, Plan, _unit_dates, build_plan
+from .tickets import Bulk, write_tickets
 
 __all__ = ["DEFAULT_UNITS", "MAX_UNITS", "OFFICE_CODES", "PASSWORDS", "SEED", "DemoRefused",
            "Plan",
@@ -100,7 +101,8 @@ class Result:
 def counts() -> dict[str, int]:
     return {model._meta.table_name: model.select().count()
             for model in (m.Office, m.Staff, m.Customer, m.Site, m.Contact, m.Contract,
-                          m.Product, m.Unit, m.AuditEntry)}
+                          m.Product, m.Unit, m.Ticket, m.TicketPause, m.Replacement,
+                          m.StockLevel, m.AuditEntry)}
 
 
 def seed(env: str, units: int | None = None, today: dt.date | None = None,
@@ -120,7 +122,9 @@ def seed(env: str, units: int | None = None, today: dt.date | None = None,
             raise DemoRefused(gettext("the database holds records that are not the demo's; "
                                       "the demo is only written to an empty database"))
         plan = build_plan(today, min(units or DEFAULT_UNITS, DEFAULT_UNITS))
-        write_plan(plan)
+        with database.atomic():  # the plan and its year of tickets, all or nothing
+            write_plan(plan)
+            write_tickets(Bulk(_bulk_create, insert_rows), today)
         created = True
     added = 0
     if units is not None:
@@ -215,9 +219,9 @@ def _bulk_create(model, rows: list[dict], *, office=None, customer=None) -> list
 def publish_term_sheets() -> dict[str, int]:
     """Publish the repository's term sheets (``rules/*.toml``); returns name -> version id.
 
-    Through the term sets' own ``publish`` (audited, versioned), so headquarters
-    finds them in the admin; a sheet that does not load is left out, and so is
-    everything when the package runs without its repository.
+    Through the terms service's ``publish`` (audited, versioned), so headquarters
+    finds them in the admin; a sheet that does not load is left out. The sheets
+    ship inside the package, so a wheel install has them too.
     """
     published = {}
     for path in sorted(RULES_DIR.glob("*.toml")) if RULES_DIR.is_dir() else ():
