@@ -58,12 +58,12 @@ def cli():
 def flask_command(command: click.Command, before=None) -> Command:
     """Flask's own ``command`` (run, shell, routes) as one of ours, so that click's refusals
     are one line there too; ``before(**params)`` runs first."""
-    callback = command.callback
+    original = callback = command.callback
     if before is not None:
-        @functools.wraps(callback)
+        @functools.wraps(original)
         def checked(*args, **kwargs):
             before(**kwargs)
-            return callback(*args, **kwargs)
+            return original(*args, **kwargs)
         callback = checked
     params = [_checked_cert(p) if isinstance(p.type, CertParamType) else p
               for p in command.params]

@@ -366,6 +366,20 @@ def test_a_migration_name_is_checked_before_a_file_is_written(runner, tmp_path):
              "a migration name is 1 to 60 lower-case letters")
 
 
+def test_run_still_serves_on_a_free_port(app, monkeypatch):
+    """The checks wrapped around Flask's ``run`` let a good host and port through."""
+    served = []
+    monkeypatch.setattr(flask.cli, "run_simple", lambda host, port, *a, **k: served.append(
+        (host, port)))
+    with socket.socket() as probe:  # a port that is free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(backoffice_group, ["run", "--port", str(port)],
+                                obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert served == [("127.0.0.1", port)]
+
+
 # -- real processes ----------------------------------------------------------------------
 
 def backoffice(db_url: str, tmp_path: Path, *args, stdin=subprocess.DEVNULL):
