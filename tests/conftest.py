@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from backoffice import create_app
-from backoffice.db import database
+from backoffice.db import database, is_postgres
 from backoffice.models import Staff
 
 # Hashing cost is not under test here; scrypt would make each fixture user cost ~80 ms.
@@ -74,7 +74,7 @@ def _fresh_database(url: str) -> None:
     extra = getattr(pytest, "_backoffice_extra_tables", [])
     tables += [t for t in extra if database.table_exists(t)]
     with database.atomic():
-        if database.obj.__class__.__name__.startswith("Postgres"):
+        if is_postgres():  # the pooled class is PooledPostgresqlDatabase
             database.execute_sql("TRUNCATE {} RESTART IDENTITY CASCADE".format(
                 ", ".join(f'"{t}"' for t in tables)))
         else:
