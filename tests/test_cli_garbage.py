@@ -266,6 +266,7 @@ def test_every_command_keeps_the_promise_for_every_garbage_value(app, world, inv
                                  argv(path, command, values), through_group, stdin)
                 problems += problems_of(outcome)
                 cases += 1
+    print(f"\ncli garbage: {cases} cases over {len(commands)} commands and groups")
     assert not problems, f"{len(problems)} of {cases} cases broke the promise:\n" + "\n".join(
         problems)
     assert cases > 300
