@@ -12,10 +12,10 @@ from flask_admin.theme import Bootstrap4Theme
 from ..access import sees_all_offices
 from ..i18n import _l
 from ..labels import role_label
-from . import audit, calendars, customers, layout, org, products, rules, stock, warranty
+from . import audit, calendars, customers, layout, org, products, rules, stock, tickets, warranty
 from .home import DashboardView
 
-ADMIN_MODULES = [org, customers, products, audit, warranty, rules, calendars, stock]
+ADMIN_MODULES = [org, customers, products, audit, warranty, rules, calendars, stock, tickets]
 
 
 def init_app(app):
