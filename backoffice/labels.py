@@ -458,3 +458,6 @@ def reason_text(decision) -> str:
         except (KeyError, TypeError, ValueError):  # a text and its parameters disagree
             pass
     return getattr(decision, "decided_by", "") or ""
+
+# a fault ticket's replier, as the customer file's timeline names the linked person
+FIELD_LABELS.setdefault("replied_by", _l("Replied by"))

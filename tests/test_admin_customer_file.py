@@ -173,7 +173,7 @@ def entry_rows(body: str) -> dict[int, str]:
     """Each timeline entry's visible text (tags stripped, spaces collapsed), by audit id."""
     rows = {}
     for match in re.finditer(r'<tr class="timeline-entry[^"]*" data-audit-id="(\d+)">(.*?)</tr>',
-                             timeline_of(body), re.S):
+                             timeline_of(body), re.DOTALL):
         text = html.unescape(re.sub(r"<[^>]+>", " ", match.group(2)))
         rows[int(match.group(1))] = " ".join(text.split())
     return rows
@@ -288,3 +288,34 @@ def test_the_all_changes_button_is_a_visible_button(client, auth, world):
     button = re.search(r'<a class="([^"]*timeline-all[^"]*)"', body).group(1).split()
     assert "btn" in button and "btn-info" in button  # dark blue, white text (cerulean)
     assert not any(c in button for c in ("btn-outline-secondary", "btn-secondary", "btn-light"))
+
+
+def test_a_record_without_a_name_of_its_own_is_named_by_its_table(client, auth, world):
+    """A model that gives no name ("Thing #20", the default) is not shown by its id."""
+    from backoffice.services import customer_file
+    entry = AuditEntry.create(actor="tests", table="contact", row_id=world.harbin_contact.id,
+                              action="update", summary="Contact #20", office=world.harbin.id,
+                              customer=world.harbin_customer.id, at=dt.datetime(2099, 1, 1),
+                              changes=json.dumps({"title": ["", "Engineer"]}))
+    auth.login("admin")
+    line = entry_rows(file_page(client, world.harbin_customer))[entry.id]
+    assert "Changed Contact" in line and "Title — → Engineer" in line
+    assert "#20" not in line, line
+    details = client.get(f"/admin/audit/details/?id={entry.id}").get_data(as_text=True)
+    assert "Contact #20" not in details
+    assert customer_file.links_of("unit")["contract"] == "contract"
+
+
+def test_a_created_record_of_an_unlisted_table_names_its_links_only(client, auth, world):
+    """A table the timeline has no line for yet (a new kind of record) says what it
+    links and its fixed-list values, never a dump of every field."""
+    entry = AuditEntry.create(actor="tests", table="term_set_version", row_id=7,
+                              action="create", summary="gold v7", office=world.harbin.id,
+                              customer=world.harbin_customer.id, at=dt.datetime(2099, 1, 1),
+                              changes=json.dumps({"term_set": [None, 424242], "number": [None, 7],
+                                                  "data": [None, '{"reply": {"hours": 2}}'],
+                                                  "note": [None, "a long note"]}))
+    auth.login("admin")
+    line = entry_rows(file_page(client, world.harbin_customer))[entry.id]
+    assert "Created Term set version gold v7" in line and "Term set (not available)" in line
+    assert "hours" not in line and "a long note" not in line and "Note" not in line

@@ -19,6 +19,7 @@ printed; ``pytest -s`` shows it), and also under ``/tmp/backoffice-walk/`` when
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import pytest
 
 from backoffice import create_app
 from backoffice.db import database
+
 # fixtures, used by name: the suite's one chromium (session-wide)
 from tests.test_browser import TIMEOUT_MS, _QuietHandler, browser, chromium_path  # noqa: F401
 from tests.test_i18n_screens import ENGLISH_UI_WORDS, english_left, visible_text
@@ -59,7 +61,8 @@ def demo_server(tmp_path_factory):
     (folder / "no-plugins").mkdir()
     app = create_app({"database_url": f"sqlite:///{folder / 'demo.db'}",
                       "secret_key": "walk-test-secret-0123456789",
-                      "plugins_dir": str(folder / "no-plugins")},
+                      "plugins_dir": str(folder / "no-plugins"),
+                      "page_size": 20},  # a list's page is a page, not the runtime
                      instance_path=str(folder / "instance"))
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -87,16 +90,7 @@ def demo_server(tmp_path_factory):
 
 def _screen_ids(unit) -> dict:
     """The record each details/edit page opens: the changed unit and what it links."""
-    from backoffice.models import (
-        AuditEntry,
-        Contact,
-        Contract,
-        Office,
-        Product,
-        Staff,
-        TermSet,
-    )
-    from backoffice.models import Customer
+    from backoffice.models import AuditEntry, Contact, Contract, Customer, Staff, TermSet
     customer = Customer.get_by_id(unit.customer_id)
     change = (AuditEntry.select().where((AuditEntry.table == "unit")
                                         & (AuditEntry.action == "update"))
@@ -110,37 +104,71 @@ def _screen_ids(unit) -> dict:
         "audit": change.id, "serial": unit.serial,
         "contract_number": Contract.get_by_id(unit.contract_id).number,
         "term_set": TermSet.select().order_by(TermSet.name).first().name,
-        "any_office": Office.select().first().id, "any_product": Product.select().first().id,
     }
 
 
-def screens(ids) -> list[tuple[str, str]]:
-    """(name, path) of every admin screen, in menu order."""
-    pages = [("home", "/admin/")]
-    for endpoint in ENDPOINTS:
-        row = ids[endpoint]
-        pages += [(f"{endpoint}-list", f"/admin/{endpoint}/"),
-                  (f"{endpoint}-details", f"/admin/{endpoint}/details/?id={row}"),
-                  (f"{endpoint}-create", f"/admin/{endpoint}/new/"),
-                  (f"{endpoint}-edit", f"/admin/{endpoint}/edit/?id={row}")]
-    pages += [
-        ("audit-list", "/admin/audit/"),
+#: pages no menu entry leads to: a record's, a narrowed list, a form with its input
+def _pages_with_arguments(ids) -> list[tuple[str, str]]:
+    return [
         ("audit-of-customer", f"/admin/audit/?flt0_customer_code_equals={ids['customer_code']}"),
-        ("audit-details", f"/admin/audit/details/?id={ids['audit']}"),
-        ("warranty", "/admin/warranty/"),
         ("warranty-result", f"/admin/warranty/?serial={ids['serial']}"),
-        ("terms", "/admin/rules/terms/"),
         ("terms-history", f"/admin/rules/terms/{ids['term_set']}/"),
         ("terms-edit", f"/admin/rules/terms/{ids['term_set']}/edit"),
         ("terms-new", "/admin/rules/terms/new"),
-        ("contract-rules", "/admin/rules/contracts/"),
         ("contract-rules-edit", f"/admin/rules/contracts/{ids['contract']}/"),
-        ("preview", "/admin/rules/preview/?distance_km=320&received=2026-11-26T09%3A00"
-                    f"&confirmed=2026-11-27&contract={ids['contract_number']}"),
-        ("plugins", "/admin/rules/plugins/"),
+        ("preview-result", ("/admin/rules/preview/?distance_km=320&received=2026-11-26T09%3A00"
+                            f"&confirmed=2026-11-27&contract={ids['contract_number']}")),
         ("account", "/account"),
     ]
-    return pages
+
+
+def _may(view, name: str) -> bool:
+    """A view's ``can_*`` as declared: a fixed False, or the access matrix (which lets the
+    administrator who walks do everything)."""
+    declared = getattr(type(view), name, True)
+    return declared if isinstance(declared, bool) else True
+
+
+def screens(app, ids) -> list[tuple[str, str, str | None]]:
+    """(name, path, menu path) of every admin screen, in menu order: every view the admin
+    holds (a view added later is walked too: the walk keeps those its user's menu links),
+    each model view's list, details, create and edit pages (on the walk's records, else
+    the first row), then the pages with arguments (menu path None: always walked)."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    from backoffice.admin.base import ScopedModelView
+    admin = app.extensions["backoffice_admin"]
+    pages = []
+    with app.test_request_context():
+        database.connect(reuse_if_open=True)
+        for view in admin._views:
+            if view is admin.index_view:
+                pages.append(("home", url_for("admin.index"), None))
+                continue
+            endpoint = view.endpoint
+            if not isinstance(view, ScopedModelView):
+                try:
+                    index = url_for(f"{endpoint}.index")
+                except BuildError:  # a menu entry served elsewhere (my account)
+                    continue
+                pages.append((endpoint, index, index))
+                continue
+            index = url_for(f"{endpoint}.index_view")
+            pages.append((f"{endpoint}-list", index, index))
+            pk = view.model._meta.primary_key
+            row = ids.get(endpoint) or view.model.select(pk).order_by(pk).scalar()
+            if row is not None and _may(view, "can_view_details"):
+                pages.append((f"{endpoint}-details",
+                              url_for(f"{endpoint}.details_view", id=row), index))
+            if _may(view, "can_create"):
+                pages.append((f"{endpoint}-create", url_for(f"{endpoint}.create_view"), index))
+            if row is not None and _may(view, "can_edit"):
+                pages.append((f"{endpoint}-edit", url_for(f"{endpoint}.edit_view", id=row),
+                              index))
+        database.close()
+    seen = {path for _name, path, _menu in pages}
+    return pages + [(n, p, None) for n, p in _pages_with_arguments(ids) if p not in seen]
 
 
 def _link_labels(app, language: str) -> set[str]:
@@ -167,17 +195,80 @@ def _data_with_english(app) -> list[str]:
     """The demo's stored texts that contain one of the English UI words (a customer
     named "Power Site Ltd" is data, not an untranslated screen), longest first."""
     from backoffice.models import MODELS
+    pattern = phrase_pattern(catalogue_phrases())
+
+    def texts(value):  # a JSON column's strings too (a term sheet's title)
+        if isinstance(value, str) and value[:1] in "{[":
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            for item in value:
+                yield from texts(item)
+        elif isinstance(value, str):
+            yield value
+
+    from backoffice.models import AuditEntry, LoginAttempt
     found = set()
     with app.app_context():
         database.connect(reuse_if_open=True)
         for model in MODELS:
+            if model in (AuditEntry, LoginAttempt):  # codes and copies of the rows' own texts
+                continue
             for row in model.select().tuples().iterator():
-                for value in row:
-                    if isinstance(value, str) and value.isascii() and value.strip() and \
-                            english_left(value, []):
+                for value in (text for column in row for text in texts(column)):
+                    # a stored code ("in_service", "draft") is not data: shown, it is a
+                    # label left untranslated
+                    if CODE.fullmatch(value) or not value.isascii() or not value.strip():
+                        continue
+                    if english_left(value, []) or pattern.search(value):
                         found.add(value)
         database.close()
     return sorted(found, key=len, reverse=True)
+
+
+#: a stored code: lower-case letters, digits and underscores
+CODE = re.compile(r"[a-z][a-z0-9_ ]*")
+
+
+def catalogue_phrases() -> list[str]:
+    """Our own English messages, as a Chinese screen must not show them: each message's
+    literal parts (between its placeholders) that hold a word of three letters or more
+    and that its translation does not keep as it is ("API" stays "API")."""
+    from babel.messages.pofile import read_po
+    po = Path(__file__).resolve().parent.parent / "backoffice" / "translations" / \
+        "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalogue = read_po(handle)
+    phrases = set()
+    for message in catalogue:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        translated = " ".join(s for s in strings if s)
+        for msgid in ids:
+            if not msgid or not translated:
+                continue
+            for part in re.split(r"%\(\w+\)[sd]|%[sd]|\{\w*\}", msgid):
+                part = part.strip(" .,:;·()[]'\"-–—…\n")
+                if re.search(r"[A-Za-z]{3,}", part) and part not in translated:
+                    phrases.add(part)
+    return sorted(phrases, key=len, reverse=True)
+
+
+def phrase_pattern(phrases: list[str]) -> re.Pattern:
+    """One pattern for all the phrases, longest first, each as whole words."""
+    return re.compile(r"(?<![A-Za-z_])(?:" + "|".join(map(re.escape, phrases))
+                      + r")(?![A-Za-z_])")
+
+
+def catalogue_left(text: str, data: list[str], pattern: re.Pattern) -> list[str]:
+    """The catalogue's English phrases a (Chinese) page's text still shows."""
+    for value in data:
+        text = text.replace(value, " ")
+    return sorted({found.group(0) for found in pattern.finditer(text)})
 
 
 NAVBAR_JS = """() => {
@@ -233,8 +324,16 @@ def check_navbar(page, name) -> list[str]:
     return problems
 
 
+LABELS_JS = """() => [...document.querySelectorAll(
+    '.file-timeline .timeline-part > .text-muted, table.audit-changes td:first-child, ' +
+    'table.searchable td:first-child')].map(e => e.innerText.trim())"""
+#: a field's name where its label belongs ("replied_by")
+FIELD_NAME = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
+
+
 def check_names(page, name, link_labels) -> list[str]:
-    problems = []
+    problems = [f"{name}: a field shown by its name {label!r}"
+                for label in page.evaluate(LABELS_JS) if FIELD_NAME.fullmatch(label)]
     for cells in page.evaluate(LINK_ROWS_JS):
         if len(cells) >= 2 and cells[0] in link_labels and any(
                 re.fullmatch(r"#?\d+", value) for value in cells[1:]):
@@ -249,8 +348,8 @@ def check_names(page, name, link_labels) -> list[str]:
 
 
 class Walker:
-    def __init__(self, browser, base_url, folder: Path, shared: Path | None):
-        self.browser, self.base_url, self.folder, self.shared = browser, base_url, folder, shared
+    def __init__(self, chromium, base_url, folder: Path, shared: Path | None):
+        self.browser, self.base_url, self.folder, self.shared = chromium, base_url, folder, shared
         self.problems: list[str] = []
         self.count = 0
 
@@ -270,13 +369,13 @@ class Walker:
 
     def shoot(self, page, language: str, name: str):
         self.count += 1
-        path = self.folder / f"{language}-{self.count:02d}-{name}.png"
+        path = self.folder / f"{language}-{self.count:03d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
         if self.shared is not None:
             shutil.copy(path, self.shared / path.name)
 
 
-def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_factory):
+def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_factory):  # noqa: F811
     app, base_url, ids, accounts = demo_server
     folder = tmp_path_factory.mktemp("walk-screenshots")
     shared = None
@@ -287,7 +386,8 @@ def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_fact
     print(f"\nwalk screenshots: {folder}" + (f" and {shared}" if shared else ""))
     walker = Walker(browser, base_url, folder, shared)
     data = _data_with_english(app)
-    pages = screens(ids)
+    phrases = phrase_pattern(catalogue_phrases())
+    pages = screens(app, ids)
     started = time.perf_counter()
 
     context = walker.context("en-US")
@@ -297,6 +397,15 @@ def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_fact
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
     walker.log_in(page, *accounts["admin"])
+    # the screens of the menu the administrator has (a view they may not open is not one)
+    menu = set(page.eval_on_selector_all("nav.navbar .navbar-nav a[href]",
+                                         "links => links.map(a => a.getAttribute('href'))"))
+    pages = [(name, path) for name, path, section in pages if section is None or section in menu]
+    names = {name for name, _path in pages}
+    for needed in ("home", "customer-details", "warranty", "rules_terms", "rules_preview",
+                   "account", *(f"{e}-{kind}" for e in ENDPOINTS
+                                 for kind in ("list", "details", "create", "edit"))):
+        assert needed in names, needed
     for language in ("en", "zh_Hans_CN"):
         if language != "en":
             page.goto("/admin/")
@@ -312,7 +421,9 @@ def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_fact
             walker.problems += check_names(page, where, labels)
             if language == "zh_Hans_CN":
                 assert "退出登录" in page.inner_text("nav"), where
-                left = english_left(visible_text(page.content()), data)
+                # identifiers in <code> (a term's key, a hook's name) are not prose
+                shown = visible_text(re.sub(r"(?s)<code\b.*?</code>", " ", page.content()))
+                left = english_left(shown, data) + catalogue_left(shown, data, phrases)
                 if left:
                     walker.problems.append(f"{where}: English left: {', '.join(left)}")
             if name == "customer-details":
@@ -352,9 +463,9 @@ def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_fact
     assert not walker.problems, "\n".join(walker.problems)
 
 
-def test_the_walks_checks_see_what_they_look_for(browser, demo_server):
+def test_the_walks_checks_see_what_they_look_for(browser, demo_server):  # noqa: F811
     """The checks themselves: a wrapped navbar, a raw id, an English word are caught."""
-    app, base_url, ids, accounts = demo_server
+    _app, base_url, ids, accounts = demo_server
     context = browser.new_context(base_url=base_url, viewport={"width": WIDTH, "height": HEIGHT})
     try:
         page = context.new_page()
@@ -372,6 +483,9 @@ def test_the_walks_checks_see_what_they_look_for(browser, demo_server):
         assert any("wraps" in p or "tall" in p for p in problems), problems
         names = check_names(page, "x", {"Site"})
         assert any("'Contract 272'" in p for p in names), names
+        page.evaluate("""() => { document.querySelector('table.searchable td').innerText =
+                                 'replied_by'; }""")
+        assert any("'replied_by'" in p for p in check_names(page, "x", set()))
         assert any("['Site', '150']" in p for p in names), names
         assert english_left("状态 Log out", []) == ["Log out"]
         assert "Log out" in ENGLISH_UI_WORDS

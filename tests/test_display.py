@@ -155,6 +155,29 @@ def test_date_inputs_are_the_browsers_date_pickers(client, auth, world, url, fie
         assert 'data-role="datepicker"' not in tag  # not a second, script-made picker on top
 
 
+def test_every_date_of_every_form_is_a_date_picker(app, client, auth, world):
+    """Set once for every model screen (a screen added later gets it too)."""
+    from peewee import DateField
+
+    from backoffice.admin.base import ScopedModelView
+    auth.login("admin")
+    checked = 0
+    for view in app.extensions["backoffice_admin"]._views:
+        if not isinstance(view, ScopedModelView):
+            continue
+        dates = [n for n, f in view.model._meta.fields.items() if isinstance(f, DateField)]
+        page = client.get(f"/admin/{view.endpoint}/new/")
+        if not dates or page.status_code != 200:
+            continue
+        body = page.get_data(as_text=True)
+        for name in dates:
+            tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', body)
+            if tag:
+                assert 'type="date"' in tag.group(0), (view.endpoint, tag.group(0))
+                checked += 1
+    assert checked >= 5  # the contract's and the unit's at least
+
+
 def test_a_date_typed_in_the_picker_is_saved(client, auth, world):
     from tests.test_admin_helpers import submit
     auth.login("harbin_manager")
@@ -184,8 +207,8 @@ def test_contract_values_carry_currency_and_separators(client, auth, world):
 
 
 def test_a_contract_in_another_currency_keeps_its_own(client, auth, world):
-    from tests.factories import make
     from backoffice.models import Contract
+    from tests.factories import make
     make(Contract, number="K-HRB-USD", customer=world.harbin_customer,
          signed_on=dt.date(2025, 1, 10), value=1234567, currency="USD")
     auth.login("admin")

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
-from flask import url_for
+from flask import current_app, has_app_context, url_for
 from flask_admin.contrib.peewee.filters import (
     DateTimeBetweenFilter,
     DateTimeGreaterFilter,
@@ -29,10 +30,13 @@ from markupsafe import Markup, escape
 from peewee import BooleanField, DateTimeField, DecimalField
 from werkzeug.routing import BuildError
 
+from ..access import visible
 from ..clock import zone
 from ..i18n import _, _l
 from ..labels import (
+    FIELD_LABELS,
     TABLE_LABELS,
+    VALUE_LISTS,
     AuditAction,
     choices,
     field_label,
@@ -41,7 +45,6 @@ from ..labels import (
     yes_no,
 )
 from ..models import AuditEntry, Customer, Office
-from ..access import visible
 from ..services.customer_file import linked_names, links_of, model_of
 from .base import ScopedModelView
 from .filters import ByCode
@@ -52,8 +55,8 @@ ACTION_CHOICES = choices(AuditAction)
 #: never shown as a change: bookkeeping, secrets, the session generation
 INTERNAL_FIELDS = frozenset({"id", "version", "created_at", "updated_at", "password_hash",
                              "session_epoch"})
-#: what a "created" line names, per table (the rest is on the entry's page);
-#: a table not listed names every field that has a value
+#: what a "created" line names, per table (the rest is on the entry's page); a table
+#: not listed names the records it links and its fixed-list values (a state, a kind)
 CREATED_SHOWS = {
     "customer": ("industry", "office"),
     "site": ("city", "province"),
@@ -71,11 +74,6 @@ RECORD_ENDPOINTS = ("office", "staff", "customer", "site", "contact", "contract"
                     "unit")
 
 
-def local_time(at: dt.datetime) -> str:
-    """An entry's time (stored in UTC) in the service center's zone (``TIMEZONE``)."""
-    return local_minute(at)
-
-
 def _pair(value) -> list:
     """A change's ``[old, new]`` (a malformed one: nothing known)."""
     return (value + [None, None])[:2] if isinstance(value, list) else [None, None]
@@ -84,6 +82,33 @@ def _pair(value) -> list:
 def _field(table: str, name: str):
     model = model_of(table)
     return model._meta.fields.get(name) if model is not None else None
+
+
+#: the default name of a record whose model gives none ("TicketPause #20"): not a name
+UNNAMED = re.compile(r"[A-Z]\w* #\d+")
+
+
+def _named(text: str, table: str) -> str:
+    """A record's name, or its table's label where the record has no name of its own."""
+    return table_label(table) if UNNAMED.fullmatch(text or "") else text
+
+
+def _label(table: str, name: str) -> str:
+    """A field's name for people: the audit trail's own list, else the label its screen
+    gives it, else the field's name."""
+    if name in FIELD_LABELS:
+        return field_label(name)
+    admin = current_app.extensions.get("backoffice_admin") if has_app_context() else None
+    model = model_of(table)
+    view = next((v for v in (admin._views if admin else ())
+                 if model is not None and getattr(v, "model", None) is model
+                 and name in (getattr(v, "column_labels", None) or {})), None)
+    return str(view.column_labels[name]) if view is not None else name
+
+
+def _default_shown(table: str) -> set[str]:
+    """What a "created" line of an unlisted table names: its links and fixed-list values."""
+    return set(links_of(table)) | {field for (t, field) in VALUE_LISTS if t == table}
 
 
 def show_value(table: str, name: str, value, names: dict, *, currency=None,
@@ -95,7 +120,8 @@ def show_value(table: str, name: str, value, names: dict, *, currency=None,
         return "—"
     target = links_of(table).get(name)
     if target is not None:
-        return names.get((target, value)) or _("(not available)")
+        found = names.get((target, value))
+        return _named(found, target) if found else _("(not available)")
     if isinstance(value, str):
         shown = value_label(table, name, value)
         if shown is not None:
@@ -143,15 +169,15 @@ def describe_entry(entry, names: dict, *, in_file_of: int | None = None) -> dict
             if name in INTERNAL_FIELDS:
                 continue
             old, new = _pair(changes[name])
-            parts.append({"label": field_label(name),
+            parts.append({"label": _label(entry.table, name),
                           "old": show_value(entry.table, name, old, names,
                                             currency=currency, short=True),
                           "new": show_value(entry.table, name, new, names,
                                             currency=currency, short=True)})
     elif entry.action == AuditAction.CREATE:
-        shown = CREATED_SHOWS.get(entry.table)
+        shown = CREATED_SHOWS.get(entry.table) or _default_shown(entry.table)
         for name in _ordered(entry.table, changes):
-            if name in INTERNAL_FIELDS or (shown is not None and name not in shown):
+            if name in INTERNAL_FIELDS or name not in shown:
                 continue
             value = _pair(changes[name])[1]
             if value in (None, "", False, "{}", [], {}):
@@ -160,11 +186,13 @@ def describe_entry(entry, names: dict, *, in_file_of: int | None = None) -> dict
                 continue
             text = show_value(entry.table, name, value, names, currency=currency, short=True)
             if text != entry.summary:
-                parts.append({"label": field_label(name), "value": text})
+                parts.append({"label": _label(entry.table, name), "value": text})
+    summary = "" if UNNAMED.fullmatch(entry.summary or "") else entry.summary
     return {"id": entry.id, "who": entry.actor, "when": local_minute(entry.at),
             "at": entry.at, "action": label_of_action(entry.action),
             "action_code": entry.action, "table": table_label(entry.table),
-            "summary": entry.summary, "record_url": record_url(entry), "parts": parts}
+            "summary": summary, "record_url": record_url(entry) if summary else None,
+            "parts": parts}
 
 
 def label_of_action(action: str) -> str:
@@ -197,7 +225,7 @@ def _changes(view, context, model, name):
     currency = _currency(changes)
     shown = [f for f in _ordered(table, changes) if f not in INTERNAL_FIELDS - {"password_hash"}]
     rows = "".join(
-        f"<tr><td>{escape(field_label(field))}</td>"
+        f"<tr><td>{escape(_label(table, field))}</td>"
         + "".join(f"<td>{escape(show_value(table, field, value, names, currency=currency))}</td>"
                   for value in _pair(changes[field]))
         + "</tr>" for field in shown)
@@ -207,10 +235,11 @@ def _changes(view, context, model, name):
 
 
 def _summary(view, context, model, name):
-    url = record_url(model)
+    summary = _named(model.summary, model.table)
+    url = record_url(model) if summary == model.summary else None
     if url is None:
-        return model.summary
-    return Markup('<a href="{}">{}</a>').format(url, model.summary)
+        return summary
+    return Markup('<a href="{}">{}</a>').format(url, summary)
 
 
 def _office(view, context, model, name):
@@ -328,4 +357,4 @@ def register(admin):
 
 
 __all__ = ["CREATED_SHOWS", "INTERNAL_FIELDS", "AuditView", "customer_trail_url", "describe",
-           "describe_entry", "local_time", "show_value"]
+           "describe_entry", "show_value"]

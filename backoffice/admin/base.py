@@ -62,6 +62,8 @@ from peewee import (
     NodeList,
     SelectQuery,
 )
+from peewee import DateField as DateColumn
+from wtforms import DateField as DateInput
 from wtforms import HiddenField
 from wtforms.validators import Optional
 from wtfpeewee.fields import SelectQueryField
@@ -454,6 +456,11 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
                 options = {**options, "choices": select_choices(options["choices"])}
             args_[name] = {**args_.get(name, {}), **options}
         self.form_args = args_
+        # a date is typed with the browser's own picker (<input type="date">, in the
+        # reader's locale), not Flask-Admin's script picker on a text box
+        self.form_overrides = {**{name: DateInput for name, field in model._meta.fields.items()
+                                  if isinstance(field, DateColumn)},
+                               **(self.form_overrides or {})}
         # inline rows never type bookkeeping columns either
         self.inline_models = tuple(self._inline_options(e) for e in self.inline_models or ())
         super().__init__(model, *args, **kwargs)

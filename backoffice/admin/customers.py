@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import request, url_for
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 
 from ..i18n import _l
 from ..labels import choices
@@ -154,8 +154,7 @@ class ContractView(ScopedModelView):
     column_default_sort = ("signed_on", True)
     form_columns = ("number", "customer", "signed_on", "value", "currency", "status",
                     "warranty_months", "notes")
-    # dates typed with the browser's own date picker (<input type="date">)
-    form_overrides = {"status": SelectField, "signed_on": DateField}
+    form_overrides = {"status": SelectField}
     form_args = {"status": {"choices": CONTRACT_STATUS_CHOICES}}
     form_ajax_refs = {"customer": {"fields": ("code", "name"), "order_by": Customer.code,
                                    "placeholder": _l("Customer code or name")}}

@@ -26,7 +26,7 @@ import decimal
 
 from flask import has_request_context
 from flask_babel import LazyString, format_currency, format_date, format_datetime, format_decimal
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..clock import local, zone
 from ..i18n import current_language

@@ -36,10 +36,7 @@ def error_layout(code: int | None = None) -> dict:
     admin = current_app.extensions.get("backoffice_admin")
     if admin is None or (code or 500) >= 500 or not has_request_context():
         return {}
-    try:
-        if not current_user.is_authenticated:
-            return {}
-    except Exception:  # the session could not be read: the plain page still renders
+    if not current_user.is_authenticated:
         return {}
     view = _view_of_request(admin)
     return {"admin_view": view, "admin_base_template": admin.theme.base_template,

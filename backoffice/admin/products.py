@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, IntEqualFilter
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 
 from ..clock import today
 from ..i18n import _l
@@ -101,9 +101,7 @@ class UnitView(ScopedModelView):
     column_default_sort = "serial"
     form_columns = ("serial", "product", "contract", "site", "status", "installed_on",
                     "accepted_on", "warranty_by_hand", "warranty_start", "warranty_end", "notes")
-    # dates typed with the browser's own date picker (<input type="date">)
-    form_overrides = {"status": SelectField, "installed_on": DateField, "accepted_on": DateField,
-                      "warranty_start": DateField, "warranty_end": DateField}
+    form_overrides = {"status": SelectField}
     form_args = {"status": {"choices": UNIT_STATUS_CHOICES},
                  "warranty_start": {"description": _l(
                      "Filled from the contract and acceptance unless set by hand.")}}
