@@ -84,6 +84,8 @@ class AuditAction(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
 
+
+
 # -- fault tickets -------------------------------------------------------------------
 
 class TicketState(StrEnum):
@@ -212,7 +214,7 @@ _LABELS: dict[type[StrEnum], dict[str, object]] = {
         Cause.OTHER: _l("Other cause"),
     },
     TicketState: {
-        TicketState.RECEIVED: _l("Received"),
+        TicketState.RECEIVED: _l("Received, awaiting reply"),
         TicketState.REPLIED: _l("Replied"),
         TicketState.DISPATCHED: _l("Dispatched"),
         TicketState.ON_SITE: _l("On site"),

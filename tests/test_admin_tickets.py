@@ -368,7 +368,8 @@ def test_an_illegal_step_is_refused_with_the_services_message(client, auth, worl
     ticket = log(world)
     auth.login("harbin_manager")
     page = text_of(step(client, ticket.id, "arrive"))
-    assert "A ticket that is received cannot become on_site." in page
+    # the states by their names for people, not their stored codes
+    assert "A ticket that is Received, awaiting reply cannot become On site." in page
     page = text_of(step(client, ticket.id, "reply", text="  "))
     assert "Say what was promised to the customer." in page
     page = text_of(step(client, ticket.id, "pause", reason=""))

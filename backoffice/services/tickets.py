@@ -27,7 +27,7 @@ from ..access import Action, require, require_work, visible
 from ..clock import local, now, stored, utcnow
 from ..geo import great_circle_km, site_distance
 from ..i18n import _
-from ..labels import Milestone, ProductState, ReportChannel, RestoredBy, TicketState
+from ..labels import Milestone, ProductState, ReportChannel, RestoredBy, TicketState, label
 from ..models import (
     Contract,
     Customer,
@@ -285,7 +285,8 @@ def _move(ticket, to: str, only_from: frozenset[str] | None = None) -> None:
     if to not in TRANSITIONS.get(ticket.state, ()) or (
             only_from is not None and ticket.state not in only_from):
         raise RuleViolation(_("A ticket that is %(state)s cannot become %(to)s.",
-                              state=ticket.state, to=to), "state", "illegal_transition")
+                              state=label(ticket.state, TicketState),
+                              to=label(to, TicketState)), "state", "illegal_transition")
     ticket.state = to
 
 
@@ -385,7 +386,8 @@ def cancel(user, ticket, reason: str) -> Ticket:
     require_work(user, ticket)
     if ticket.state not in RUNNING and ticket.state != TicketState.WAITING:
         raise RuleViolation(_("A ticket that is %(state)s cannot be cancelled.",
-                              state=ticket.state), "state", "illegal_transition")
+                              state=label(ticket.state, TicketState)), "state",
+                            "illegal_transition")
     if not (reason or "").strip():
         raise RuleViolation(_("Give the reason for cancelling."), "cancel_reason", "required")
     with changing(user):
@@ -402,7 +404,8 @@ def pause(user, ticket, reason: str) -> Ticket:
     require_work(user, ticket)
     if ticket.state not in RUNNING:
         raise RuleViolation(_("A ticket that is %(state)s cannot be paused.",
-                              state=ticket.state), "state", "illegal_transition")
+                              state=label(ticket.state, TicketState)), "state",
+                            "illegal_transition")
     if not (reason or "").strip():
         raise RuleViolation(_("Give the reason for waiting."), "pause_reason", "required")
     with changing(user):
