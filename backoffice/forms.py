@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wtforms import DecimalField
 from wtforms.fields.choices import SelectChoice
 
 
@@ -13,3 +14,15 @@ def select_choices(pairs) -> list[SelectChoice]:
     """
     return [choice if isinstance(choice, SelectChoice) else SelectChoice(*choice)
             for choice in pairs]
+
+
+class FiniteDecimalField(DecimalField):
+    """WTForms' ``DecimalField`` without NaN and infinity: "NaN", "Infinity" and "sNaN"
+    parse as decimals there, and a signalling NaN then breaks ``NumberRange`` and
+    ``float()`` with a ValueError (a 500). Such a value is "Not a valid decimal value"."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))

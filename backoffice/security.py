@@ -18,6 +18,14 @@
   lets ``http:x`` through, which werkzeug writes as ``http:///x`` and browsers
   follow to host ``x``), so the check is central. A ``url=`` that is not a
   path on this site is also dropped before any view sees it, so no page links it.
+* A number in a URL's path (``<int:...>``) is ASCII digits within 64 bits, else
+  the page does not exist (404): werkzeug's own converter takes "１" (full-width)
+  as 1 and any size of number, which SQLite's driver cannot bind.
+* A NUL byte in the address or a submitted form is a 400 that says so, before any
+  view runs: PostgreSQL refuses NUL in every text parameter (a 500 from whichever
+  query meets it first), SQLite would store it. The admin's record forms are the
+  exception: their text fields are checked by the models (a form error on the
+  field, :meth:`backoffice.models.core.BaseModel.check_fields`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from flask_wtf import CSRFProtect
 from flask_wtf.csrf import CSRFError
 from peewee import DatabaseError
 from werkzeug.exceptions import HTTPException, InternalServerError
-from werkzeug.routing import BuildError
+from werkzeug.routing import BuildError, IntegerConverter
 
 from .db import DatabaseBusy, busy_message, is_lock_timeout
 from .i18n import _
@@ -128,6 +136,38 @@ def _handle_database_error(exc: Exception):
     return response
 
 
+# -- numbers in paths -----------------------------------------------------------
+
+class StrictIntegerConverter(IntegerConverter):
+    """``<int:...>`` with ASCII digits only and, unless a rule says otherwise, at most
+    2**63 - 1 (the largest id any table holds)."""
+
+    regex = r"[0-9]+"
+    signed_regex = r"-?[0-9]+"
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+# -- NUL bytes -------------------------------------------------------------------
+
+#: Flask-Admin's record forms: the model checks each field and the form says which one
+_FIELD_CHECKED_VIEWS = (".create_view", ".edit_view")
+
+
+def _refuse_nul():
+    """A NUL byte in any argument or form value (or its name) is refused with a 400."""
+    sources = [request.args]
+    if request.method not in ("GET", "HEAD") and not (
+            request.endpoint or "").endswith(_FIELD_CHECKED_VIEWS):
+        sources.append(request.form)
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400, _("The request contains a NUL character (U+0000), which no page "
+                             "takes; nothing was changed. Remove it and try again."))
+
+
 # -- redirects --------------------------------------------------------------------
 
 def _has_control(text: str) -> bool:
@@ -196,6 +236,8 @@ def _keep_redirects_local(response):
 
 
 def init_app(app):
+    # before any blueprint or view adds its rules (the app factory calls this first)
+    app.url_map.converters["int"] = StrictIntegerConverter
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _handle_csrf_error)
     app.register_error_handler(InternalServerError, _handle_server_error)
@@ -203,6 +245,7 @@ def init_app(app):
     app.register_error_handler(DatabaseError, _handle_database_error)
     for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, _handle_http_error)
+    app.before_request(_refuse_nul)
     app.before_request(_drop_foreign_return_target)
     app.after_request(_keep_redirects_local)
 

@@ -40,7 +40,9 @@ def evil(world):
     with acting_as("tests"):
         for i, name in enumerate(("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)",
                                   "\tTabbed", "\rReturn")):
-            Customer.create(code=f"C-EVIL-{i}", name=name, office=world.harbin)
+            # inserted past the model's checks (they refuse a lone CR): an export holds
+            # whatever is stored, however it got there
+            Customer.insert(code=f"C-EVIL-{i}", name=name, office=world.harbin).execute()
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

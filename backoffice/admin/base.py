@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import operator
+import re
 from functools import reduce
 from typing import ClassVar
 from urllib.parse import quote
@@ -44,6 +45,7 @@ from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.model import typefmt
+from flask_admin.model.fields import AjaxSelectField
 from flask_admin.model.template import (
     BaseListRowAction,
     DeleteRowAction,
@@ -64,9 +66,9 @@ from peewee import (
 )
 from peewee import DateField as DateColumn
 from wtforms import DateField as DateInput
-from wtforms import HiddenField
+from wtforms import HiddenField, ValidationError
 from wtforms.validators import Optional
-from wtfpeewee.fields import SelectQueryField
+from wtfpeewee.fields import ModelSelectField, SelectQueryField
 
 from ..access import Action, may, may_read_screen, scoped
 from ..db import is_postgres, is_sqlite
@@ -76,6 +78,7 @@ from ..labels import TABLE_LABELS, Role, table_label, yes_no
 from ..models import RuleViolation
 from ..services import records
 from .export import ExportMixin
+from .filters import StrictFilterConverter
 from .formatting import time_cell, time_detail
 
 #: columns every audited table has; never edited through a form
@@ -95,12 +98,35 @@ def _bool_detail_formatter(view, value, name):
     return yes_no(value)
 
 
+#: the largest id any table can hold (64-bit; PostgreSQL's serial ids stop at 2**31 - 1,
+#: and comparing one with a larger number just finds nothing)
+ID_MAX = 2**63 - 1
+#: the largest version a row can reach (an ``IntegerField``: PostgreSQL's ``integer``)
+VERSION_MAX = 2**31 - 1
+#: an id as this site writes it: ASCII digits, no sign, no leading zero, no spaces
+_ID = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def strict_id(value, highest: int = ID_MAX) -> int | None:
+    """An id from outside (a URL, a form, an ajax call, an action's row ids) as an int, or
+    ``None``: only ASCII digits as this site writes them, from 1 to ``highest``.
+    ``int()`` alone takes "１" (full-width), " 1", "+1" and "1_0", and numbers no
+    database column holds."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= highest else None
+
+
 def parse_id(value):
-    """A primary key from a URL or form, or a 404 (no stack trace for ``?id=abc``)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    """A primary key from a URL or form (:func:`strict_id`), or a 404: an id that cannot
+    exist is a missing page, never a stack trace (``?id=abc``, ``?id=１``, ``?id=2**64``)."""
+    number = strict_id(value)
+    if number is None:
         abort(404)
+    return number
 
 
 class AccessMixin:
@@ -126,6 +152,39 @@ class SecureView(AccessMixin, BaseView):
     """A custom (non-model) admin page."""
 
 
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in text)
+
+
+class StrictModelSelectField(ModelSelectField):
+    """A relation picker (wtfpeewee's) that reads a submitted id as :func:`strict_id` does,
+    among the rows the user may see; anything else is "Not a valid choice". wtfpeewee's
+    own hands the raw text to the query while the form is built: "１" finds row 1, 2**63
+    overflows SQLite, "abc" is a 500 on PostgreSQL."""
+
+    def get_model(self, pk):
+        pk = strict_id(pk)
+        if pk is None:
+            return None
+        query = scoped(self.query, self.model, current_user)
+        return query.where(self.model._meta.primary_key == pk).get_or_none()
+
+    def pre_validate(self, form):
+        # an id that named no row stays as the text sent (and, after a form filter, is
+        # looked up again by wtfpeewee with that text): refuse it here
+        if self.data is not None and not isinstance(self.data, self.model):
+            raise ValidationError(self.gettext("Not a valid choice."))
+        super().pre_validate(form)
+
+
+def _resolved_choice(form, field):
+    """An ajax picker that may be empty (a unit's site) drops an id it cannot find and
+    saves "none"; a submitted id must name a row the user may pick, or be refused."""
+    sent = (field.raw_data or [""])[0]
+    if sent not in ("", "__None") and field.data is None:
+        raise ValidationError(field.gettext("Not a valid choice"))
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """The look-up behind a ``form_ajax_refs`` picker: only rows the user may see."""
 
@@ -136,21 +195,32 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def _query(self):
         return scoped(self.model.select(), self.model, current_user)
 
+    #: the look-up pages through at most this many rows; a deeper offset finds nothing
+    max_offset = 10_000
+    #: a longer search term finds nothing (no field it searches is this long)
+    max_term = 200
+
     def get_one(self, pk):
-        try:
-            pk = int(pk)
-        except (TypeError, ValueError):
+        """The row behind a submitted id (:func:`strict_id`), or ``None``: the form then
+        says "Not a valid choice"."""
+        pk = strict_id(pk)
+        if pk is None:
             return None
         return self._query().where(self.model._meta.primary_key == pk).get_or_none()
 
     def get_list(self, term, offset=0, limit=10):
-        query = self._query()
+        # Flask-Admin passes int(offset) and int(limit), or None for garbage: any size
+        offset = offset if isinstance(offset, int) and offset > 0 else 0
+        limit = min(max(limit, 1), 50) if isinstance(limit, int) else 10
         term = (term or "").strip()
+        if offset > self.max_offset or len(term) > self.max_term or _has_control(term):
+            return []
+        query = self._query()
         if term:
             matches = [f.contains(term) for f in self._cached_fields]
             query = query.where(reduce(operator.or_, matches))
         query = query.order_by(self.order_by or self._cached_fields[0])
-        return list(query.offset(max(offset or 0, 0)).limit(min(max(limit, 1), 50)))
+        return list(query.offset(offset).limit(limit))
 
 
 class VersionField(HiddenField):
@@ -213,6 +283,8 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
     column_type_formatters_detail: ClassVar[dict] = {
         **typefmt.DETAIL_FORMATTERS, bool: _bool_detail_formatter, dt.datetime: time_detail}
 
+    #: filters named by column take only values every database compares without an error
+    filter_converter = StrictFilterConverter()
     #: the count stops here; above it the list says "10,000+"
     count_cap = 10_000
     #: OFFSET never goes deeper than this many pages from either end
@@ -478,6 +550,9 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
+        for unbound in vars(form_class).values():  # relation pickers read ids strictly
+            if getattr(unbound, "field_class", None) is ModelSelectField:
+                unbound.field_class = StrictModelSelectField
         if "version" in self.model._meta.fields:
             form_class.version = VersionField()
         return form_class
@@ -486,6 +561,8 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
         for field in form:
             if isinstance(field, SelectQueryField):
                 field.query = scoped(field.query, field.model, current_user)
+            elif isinstance(field, AjaxSelectField):
+                field.validators = [*field.validators, _resolved_choice]
         return form
 
     def create_form(self, obj=None):
@@ -515,11 +592,11 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
         """The version the user edited (raw_data: .data would fall back to the row's own)."""
         if "version" not in form:
             return None
-        try:
-            return int((form.version.raw_data or [None])[0])
-        except (TypeError, ValueError):
+        seen = strict_id((form.version.raw_data or [None])[0], highest=VERSION_MAX)
+        if seen is None:  # missing, garbled ("abc", "１", "1e3") or beyond any version
             raise RuleViolation(_("This form was opened without a version; reload the record "
-                                  "and apply your change again."), code="stale") from None
+                                  "and apply your change again."), code="stale")
+        return seen
 
     def _save(self, form, model, is_created):
         """Fill ``model`` from the form and hand it to the records service; a refusal is a

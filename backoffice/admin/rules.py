@@ -17,7 +17,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import JOIN
 from wtforms import (
-    DecimalField,
     Form,
     HiddenField,
     IntegerField,
@@ -31,7 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..access import CHANGES, Action, scoped
 from ..calendars import CALENDAR_TITLES, CALENDARS
 from ..clock import ALWAYS_ON, now
-from ..forms import select_choices
+from ..forms import FiniteDecimalField, select_choices
 from ..i18n import _, _l
 from ..labels import reason_text, source_label
 from ..models import Contract, Customer, RuleViolation, TermSet, TermSetVersion
@@ -55,7 +54,7 @@ class TermsForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=40)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=120)])
-    reply_hours = DecimalField(_l("Reply within (hours)"), validators=[InputRequired()])
+    reply_hours = FiniteDecimalField(_l("Reply within (hours)"), validators=[InputRequired()])
     bands = TextAreaField(
         _l("Arrival bands"), validators=[InputRequired()],
         description=_l("One band a line, nearest first: up-to km and hours, e.g. \"100 6\"; "
@@ -338,8 +337,8 @@ class ContractRulesView(RulesView):
 # -- preview -------------------------------------------------------------------------
 
 class PreviewForm(Form):
-    distance_km = DecimalField(_l("Distance (km)"),
-                               validators=[InputRequired(), NumberRange(0, 20000)])
+    distance_km = FiniteDecimalField(_l("Distance (km)"),
+                                     validators=[InputRequired(), NumberRange(0, 20000)])
     received = StringField(_l("Received"), validators=[DataRequired()],
                            description=_l("e.g. 2026-11-26T09:00 (local time)"))
     contract = StringField(_l("Contract"), validators=[Optional(), Length(max=30)],

@@ -6,8 +6,11 @@ in the meantime, :class:`ConcurrentEditError` is raised and nothing is written.
 Bulk ``Model.update()`` / ``Model.delete()`` queries bypass this on purpose;
 code that uses them writes its own audit rows (:meth:`AuditedModel.audit_row`)
 in the same transaction, as the services do. A model validates only its own
-row (:meth:`AuditedModel.validate`); rules that read other tables or ask the
-rule engine live in :mod:`backoffice.services`, which every door calls.
+row: every field's type, range and length (:meth:`BaseModel.check_fields`, see
+:mod:`.core`), then its own rules (:meth:`AuditedModel.validate`); rules that
+read other tables or ask the rule engine live in :mod:`backoffice.services`,
+which every door calls (and which check the fields first, before they query
+with them).
 """
 
 from __future__ import annotations
@@ -107,6 +110,7 @@ class AuditedModel(BaseModel):
 
     def save(self, force_insert=False, only=None):
         with database.atomic():
+            self.check_fields()  # types, ranges and lengths first: validate() may query
             self.validate()
             self.updated_at = utcnow()
             if self.get_id() is None or force_insert:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from peewee import CharField, DecimalField, ForeignKeyField, TextField
 
+from ..geo import MAX_DISTANCE_KM
 from ..i18n import _
 from ..labels import Industry
 from .base import AuditedModel, RuleViolation
@@ -78,15 +81,16 @@ class Site(CustomerPart):
     #: road distance to the serving office when known; else great-circle x road factor
     road_distance_km = DecimalField(max_digits=8, decimal_places=1, null=True)
 
+    #: no road on Earth is longer than the rule engine's distance bound
+    field_bounds: ClassVar[dict[str, tuple]] = {"road_distance_km": (0, int(MAX_DISTANCE_KM))}
+
     class Meta:
         # the list in name order, narrowed to one customer (and its file), city or province
         indexes = ((("customer", "name"), False), (("city", "name"), False),
                    (("province", "name"), False))
 
     def validate(self):
-        self.check_coordinates()
-        if self.road_distance_km is not None and self.road_distance_km < 0:
-            raise RuleViolation(_("A road distance cannot be negative."), "road_distance_km")
+        self.check_coordinates()  # the distance's bounds: field_bounds
 
     def __str__(self):
         return self.name

@@ -52,6 +52,7 @@ def save(user, record, *, seen_version: int | None = None,
     with changing(user):
         if seen_version is not None:
             record.version = seen_version
+        record.check_fields()  # types, ranges, lengths: before anything queries with them
         before = BEFORE_SAVE.get(model)
         if before is not None:
             before(record)
