@@ -406,13 +406,16 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
         choice of index: SQLite's unary ``+`` on the column.
 
         Office scoping is such a term (``customer_id IN (SELECT id FROM customer WHERE
-        office_id = ?)``). SQLite always uses it as the index key: it reads every row
-        the office may see and sorts them all for one page (an office's units: 2.8 s
-        at 1M units in the bench's one-office world). :meth:`get_list` applies this
-        to the page query when the count went over the cap, i.e. the rows are many:
-        then the page walks the order's index and checks the sub-select per row (a
-        million-row office: 0.4 ms). Counts keep the indexed term; PostgreSQL picks
-        between the two from its statistics.
+        office_id = ?)``). SQLite may use it as the index key, through the (customer,
+        ...) indexes: read every row the office may see and sort them all for one
+        page. It does when its statistics (averages: customers per office, units per
+        customer) make an office's rows look few, as in tests/test_query_plans.py's
+        database, whatever the office's real share. :meth:`get_list` applies this to
+        the page query when the count went over the cap, i.e. the rows are many: the
+        page then walks the order's index and checks the sub-select per row (0.4 ms
+        for the first 50 of an office's million units), as SQLite chose by itself in
+        the benches' databases. Counts keep the indexed term; PostgreSQL picks
+        between the two from its statistics (with histograms).
         """
         if not isinstance(node, Expression):
             return node
