@@ -324,6 +324,29 @@ def check_navbar(page, name) -> list[str]:
     return problems
 
 
+#: list columns that hold short values (a code, a status, a date, an amount): one line each
+SHORT_COLUMNS = ("code", "number", "serial", "status", "role", "industry", "action", "table",
+                 "signed_on", "accepted_on", "installed_on", "warranty_end", "warranty_start",
+                 "at", "value", "phone", "contract")
+WRAPPED_JS = """(columns) => {
+  const wrapped = [];
+  for (const column of columns) {
+    for (const td of document.querySelectorAll('table.model-list td.col-' + column)) {
+      const range = document.createRange(); range.selectNodeContents(td);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                              .map(r => Math.round(r.top)));
+      if (tops.size > 1) wrapped.push(column + ': ' + td.innerText.trim());
+    }
+  }
+  return wrapped.slice(0, 5);
+}"""
+
+
+def check_columns(page, name) -> list[str]:
+    return [f"{name}: a short column wraps ({cell})"
+            for cell in page.evaluate(WRAPPED_JS, list(SHORT_COLUMNS))]
+
+
 LABELS_JS = """() => [...document.querySelectorAll(
     '.file-timeline .timeline-part > .text-muted, table.audit-changes td:first-child, ' +
     'table.searchable td:first-child')].map(e => e.innerText.trim())"""
@@ -419,6 +442,7 @@ def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_fact
             walker.shoot(page, language, name)
             walker.problems += check_navbar(page, where)
             walker.problems += check_names(page, where, labels)
+            walker.problems += check_columns(page, where)
             if language == "zh_Hans_CN":
                 assert "退出登录" in page.inner_text("nav"), where
                 # identifiers in <code> (a term's key, a hook's name) are not prose
@@ -486,6 +510,13 @@ def test_the_walks_checks_see_what_they_look_for(browser, demo_server):  # noqa:
         page.evaluate("""() => { document.querySelector('table.searchable td').innerText =
                                  'replied_by'; }""")
         assert any("'replied_by'" in p for p in check_names(page, "x", set()))
+        # a status column squeezed to one character a line (运/行/中)
+        page.goto("/admin/unit/")
+        assert check_columns(page, "x") == []
+        page.evaluate("""() => { for (const td of document.querySelectorAll('td.col-status'))
+                                   { td.style.whiteSpace = 'normal'; td.style.width = '1px';
+                                     td.style.maxWidth = '1px'; } }""")
+        assert any("short column wraps" in p for p in check_columns(page, "x"))
         assert any("['Site', '150']" in p for p in names), names
         assert english_left("状态 Log out", []) == ["Log out"]
         assert "Log out" in ENGLISH_UI_WORDS
