@@ -232,6 +232,9 @@ if pytest is not None:
         with app.app_context():
             database.connect(reuse_if_open=True)
             upgrade()
+            # the copies are of the file alone: write the WAL into it first (a pooled
+            # connection stays open, so closing would not checkpoint)
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             database.close()
         return path
 
