@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
+import subprocess
 import uuid
 
 import pytest
@@ -173,3 +175,58 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# -- the browser: one Playwright and one Chromium for the whole session ---------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+TIMEOUT_MS = 15_000
+
+
+def _unavailable(reason: str):
+    if IN_CI:
+        pytest.fail(reason + " (CI=true requires the browser tests)")
+    pytest.skip(reason)
+
+
+def _install_chromium() -> str | None:
+    """Install Debian's chromium; returns why it could not be done, or None."""
+    if os.geteuid() != 0:
+        return f"{CHROMIUM} is missing and installing it with apt-get needs root"
+    if not shutil.which("apt-get"):
+        return f"{CHROMIUM} is missing and there is no apt-get to install it"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    try:
+        if subprocess.run(install, check=False, env=env, capture_output=True, timeout=900).returncode:
+            subprocess.run(["apt-get", "update"], check=False, env=env, capture_output=True, timeout=300)
+            done = subprocess.run(install, check=False, env=env, capture_output=True, text=True, timeout=900)
+            if done.returncode:
+                return f"apt-get install chromium failed: {done.stderr.strip()[-300:]}"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"apt-get install chromium failed: {exc}"
+    return None if os.path.exists(CHROMIUM) else f"{CHROMIUM} still missing after apt-get"
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not os.path.exists(CHROMIUM):
+        problem = _install_chromium()
+        if problem:
+            _unavailable(problem)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _unavailable(f"playwright is not installed ({exc})")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True,
+                                              args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

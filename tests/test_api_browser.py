@@ -10,8 +10,6 @@ import pytest
 
 from tests.test_browser import (  # noqa: F401 - the browser tests' fixtures, used by name
     assert_no_browser_errors,
-    browser,
-    chromium_path,
     live_server,
     log_in,
     page,

@@ -15,11 +15,8 @@ import threading
 import pytest
 
 from backoffice.models import Contact
-from tests.test_browser import (  # noqa: F401 -- chromium_path and live_server: fixtures
-    CHROMIUM_FLAGS,
-    TIMEOUT_MS,
-    _unavailable,
-    chromium_path,
+from tests.conftest import CHROMIUM_FLAGS, TIMEOUT_MS, _unavailable
+from tests.test_browser import (  # noqa: F401 -- live_server: a fixture
     live_server,
     log_in,
 )

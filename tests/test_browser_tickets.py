@@ -22,8 +22,6 @@ from tests.factories import make
 from tests.test_browser import (  # noqa: F401 -- the browser fixtures, shared
     TIMEOUT_MS,
     assert_no_browser_errors,
-    browser,
-    chromium_path,
     live_server,
     log_in,
     page,

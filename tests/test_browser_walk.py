@@ -33,7 +33,7 @@ from backoffice import create_app
 from backoffice.db import database
 
 # fixtures, used by name: the suite's one chromium (session-wide)
-from tests.test_browser import TIMEOUT_MS, _QuietHandler, browser, chromium_path  # noqa: F401
+from tests.test_browser import TIMEOUT_MS, _QuietHandler
 from tests.test_i18n_screens import ENGLISH_UI_WORDS, english_left, visible_text
 
 pytestmark = pytest.mark.browser
@@ -398,7 +398,7 @@ class Walker:
             shutil.copy(path, self.shared / path.name)
 
 
-def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_factory):  # noqa: F811
+def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_factory):
     app, base_url, ids, accounts = demo_server
     folder = tmp_path_factory.mktemp("walk-screenshots")
     shared = None
@@ -487,7 +487,7 @@ def test_walk_every_screen_in_both_languages(browser, demo_server, tmp_path_fact
     assert not walker.problems, "\n".join(walker.problems)
 
 
-def test_the_walks_checks_see_what_they_look_for(browser, demo_server):  # noqa: F811
+def test_the_walks_checks_see_what_they_look_for(browser, demo_server):
     """The checks themselves: a wrapped navbar, a raw id, an English word are caught."""
     _app, base_url, ids, accounts = demo_server
     context = browser.new_context(base_url=base_url, viewport={"width": WIDTH, "height": HEIGHT})
