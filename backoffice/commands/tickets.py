@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from ..access import visible
 from ..clock import local, zone
 from ..i18n import _
-from ..labels import ProductState, ReportChannel
+from ..labels import ProductState, ReportChannel, TicketState, label
 from ..models import RuleViolation, Ticket
 from ..services import tickets as ticket_service
 from ..services.deadlines import local_time
@@ -49,10 +49,13 @@ def _echo(ticket, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
     click.echo(_("ticket %(number)s (%(state)s) for %(customer)s, office %(office)s",
-                 number=data["number"], state=data["state"], customer=data["customer"],
-                 office=data["office"]))
-    click.echo(f"  reply    {data['reply_due']:27} {data['reply_due_by']}")
-    click.echo(f"  arrival  {data['arrival_due']:27} {data['arrival_due_by']}")
+                 number=data["number"], state=label(ticket.state, TicketState),
+                 customer=data["customer"], office=data["office"]))
+    zone_name = str(zone())
+    for kind, due, why in (("reply", ticket.reply_due, data["reply_due_by"]),
+                           ("arrival", ticket.arrival_due, data["arrival_due_by"])):
+        when = f"{local(due):%Y-%m-%d %H:%M} ({zone_name})" if due else "-"
+        click.echo(f"  {kind:8} {when:32} {why}")
     if data["distance_km"] is not None:
         click.echo(_("  distance %(km)s km (%(how)s)", km=f"{data['distance_km']:g}",
                      how=data["distance_how"]))
