@@ -511,3 +511,45 @@ def test_demo_with_its_tickets_is_all_or_nothing(app, monkeypatch):
     assert Office.select().count() == Ticket.select().count() == AuditEntry.select().count() == 0
     monkeypatch.undo()
     assert demo.seed("development", today=TODAY).created and Ticket.select().exists()
+
+
+def test_bulk_tickets_for_benchmarks_keep_numbers_and_counters_in_step(app):
+    from collections import Counter
+
+    from backoffice.clock import local
+    from backoffice.demo import tickets as demo_tickets
+    from backoffice.labels import TicketState
+    from backoffice.models import Ticket, TicketCounter
+    from backoffice.services.tickets import _next_due
+
+    demo.seed("development", today=TODAY)
+    before, audit = Ticket.select().count(), AuditEntry.select().count()
+    skipped = Unit.select().where(Unit.status == "in_service").order_by(Unit.id).first()
+    had = Ticket.select().where(Ticket.unit == skipped.id).count()
+    anchor = demo_tickets.anchor_for(TODAY)
+    added = demo_tickets.add_tickets(4000, demo.insert_rows, anchor, skip_units={skipped.id},
+                                     chunk=1500)
+    assert added == 4000 - before and Ticket.select().count() == 4000
+    assert demo_tickets.add_tickets(4000, demo.insert_rows, anchor) == 0
+    assert AuditEntry.select().count() == audit  # synthetic rows: no audit trail
+    assert Ticket.select().where(Ticket.unit == skipped.id).count() == had
+    tickets = list(Ticket.select())
+    per_day = Counter()
+    for t in tickets:
+        code, day, _seq = t.number.split("-")
+        assert day == local(t.received_at).strftime("%Y%m%d")
+        per_day[code, day] += 1
+        assert t.next_due == _next_due(t), t.number
+    assert len({t.number for t in tickets}) == len(tickets)
+    counters = {(c.office_code, c.day): c.last for c in TicketCounter.select()}
+    assert counters == dict(per_day)  # the demo's days continued, new days counted
+    for (code, day), n in per_day.items():
+        seqs = sorted(int(t.number[-4:]) for t in tickets if t.number.startswith(f"{code}-{day}-"))
+        assert seqs == list(range(1, n + 1)), (code, day)
+    # the story runs up to the moment: only the last days' are still open
+    stored_anchor = anchor.astimezone(dt.UTC).replace(tzinfo=None)
+    bulk = [t for t in tickets if t.id > before]
+    assert max(t.received_at for t in bulk) < stored_anchor
+    old = [t for t in bulk if t.received_at < stored_anchor - dt.timedelta(days=10)]
+    assert {t.state for t in old} <= {TicketState.CLOSED, TicketState.CANCELLED}
+    assert {t.state for t in bulk} > {TicketState.CLOSED, TicketState.CANCELLED}

@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app
+from peewee import EXCLUDED
 
 from .. import models as m
 from ..access import Operator
@@ -1012,7 +1013,7 @@ def add_tickets(target: int, insert: Callable, anchor: dt.datetime | None = None
                 for ticket in batch]
         with database.atomic():
             insert(m.Ticket, fields, rows)
-            _keep_counters(insert, touched, before)
+            _keep_counters(touched)
         added += len(batch)
         if progress:
             progress(added, missing)
@@ -1025,14 +1026,13 @@ def _default(f):
     return f.default() if callable(f.default) else f.default
 
 
-def _keep_counters(insert: Callable, touched: dict, before: dict) -> None:
-    """The counters of the days ``touched`` left at their new last numbers."""
+def _keep_counters(touched: dict) -> None:
+    """The counters of the days ``touched`` (``(office code, day) -> last``) left at their
+    new last numbers: one upsert per thousand days."""
     Counter = m.TicketCounter
-    new = [(code, day, last) for (code, day), last in sorted(touched.items())
-           if (code, day) not in before]
-    for (code, day), last in sorted(touched.items()):
-        if (code, day) in before:
-            Counter.update(last=last).where((Counter.office_code == code)
-                                            & (Counter.day == day)).execute()
-    if new:
-        insert(Counter, [Counter.office_code, Counter.day, Counter.last], new)
+    rows = [{"office_code": code, "day": day, "last": last}
+            for (code, day), last in sorted(touched.items())]
+    for first in range(0, len(rows), 1000):
+        (Counter.insert_many(rows[first:first + 1000])
+         .on_conflict(conflict_target=[Counter.office_code, Counter.day],
+                      update={Counter.last: EXCLUDED.last}).execute())

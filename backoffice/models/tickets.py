@@ -102,10 +102,15 @@ class Ticket(AuditedModel):
     #: working seconds spent waiting on the customer, every pause added up
     paused_seconds = IntegerField(default=0)
     #: the earliest open milestone's due time; None while paused or when none is open
-    next_due = DateTimeField(null=True, index=True)
+    next_due = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("office", "state"), False), (("office", "next_due"), False))
+        # the list's order (next deadline, then id: see migration 010), for every ticket,
+        # one office's, and one office's of one state (the list's filter); the number's
+        # LIKE-prefix index on PostgreSQL is migration 010's too (an operator class the
+        # models cannot declare)
+        indexes = ((("next_due", "id"), False), (("office", "next_due", "id"), False),
+                   (("office", "state", "next_due", "id"), False))
 
     def validate(self):
         if not (self.summary or "").strip():

@@ -1,0 +1,147 @@
+"""The ticket list's search and office-and-state filter read only their matches.
+
+bench/bench_tickets.py found both growing with the table (issue 8, item 12): the
+search, an OR of "number begins with", "the unit's serial begins with" and "the
+customer's code or name", was answered by walking the list's order (``next_due``)
+over every ticket and testing each, on SQLite and PostgreSQL alike; the filter "one
+office, one state" walked all the office's tickets in deadline order looking for the
+state. The search is now ``id IN (... UNION ...)`` of three index lookups
+(:meth:`backoffice.admin.tickets.TicketView._search`), and migration 010 adds the
+index ``ticket (office, state, next_due)`` and, on PostgreSQL, the number's
+``varchar_pattern_ops`` index.
+
+The database here: the demo (its ~720 tickets) and 20,000 tickets in bulk
+(:func:`backoffice.demo.tickets.add_tickets`), none of them on one office's units, then
+ANALYZE; the plans of the queries the list really runs (captured from requests through
+the test client as the administrator) are read: ``EXPLAIN QUERY PLAN`` on SQLite,
+``EXPLAIN (ANALYZE, FORMAT JSON)`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from peewee import fn
+
+from backoffice import demo
+from backoffice.db import database, is_postgres
+from backoffice.demo import tickets as demo_tickets
+from backoffice.models import Customer, Office, Ticket, Unit
+
+TODAY = dt.date(2026, 11, 28)
+BULK = 20_000
+QUIET = "SHA"  # the office whose units get no bulk tickets
+
+
+def _build():
+    demo.seed("development", today=TODAY)
+    key = (Ticket.select(Ticket.unit).where(Ticket.unit.is_null(False)).group_by(Ticket.unit)
+           .order_by(fn.COUNT(Ticket.id).desc(), Ticket.unit).limit(1).scalar())
+    quiet = Office.get(Office.code == QUIET)
+    skip = {key} | {u.id for u in Unit.select(Unit.id).where(Unit.customer.in_(
+        Customer.select(Customer.id).where(Customer.office == quiet.id)))}
+    demo_tickets.add_tickets(BULK, demo.insert_rows, demo_tickets.anchor_for(TODAY),
+                             skip_units=skip)
+    database.execute_sql("ANALYZE")
+    number = Ticket.select(Ticket.number).where(Ticket.unit == key).order_by(Ticket.id).scalar()
+    return Unit.get_by_id(key).serial, number
+
+
+def _page_query(client, url: str):
+    """The list's page query (not its capped count) that ``url`` runs on the ticket table."""
+    seen = []
+    db = database.obj
+    original = db.execute_sql
+
+    def spy(sql, params=None):
+        seen.append((sql, params))
+        return original(sql, params)
+
+    db.execute_sql = spy
+    try:
+        page = client.get(url)
+    finally:
+        del db.execute_sql
+    assert page.status_code == 200, url
+    pages = [(sql, params) for sql, params in seen if sql.startswith('SELECT "t1"."id"')
+             and 'FROM "ticket" AS "t1"' in sql and "ORDER BY" in sql]
+    assert len(pages) == 1, [sql for sql, _ in seen]
+    return pages[0], page.get_data(as_text=True)
+
+
+def _sqlite_plan(sql, params) -> list[str]:
+    return [row[-1] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def _pg_nodes(sql, params) -> list[dict]:
+    (plan,), = database.execute_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params).fetchall()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    nodes, todo = [], [plan[0]["Plan"]]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo.extend(node.get("Plans", []))
+    return nodes
+
+
+def _ticket_rows_read(nodes) -> int:
+    """Rows of the ticket table a PostgreSQL plan read (returned plus removed by filter)."""
+    return sum((n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * n.get(
+        "Actual Loops", 1) for n in nodes if n.get("Relation Name") == "ticket")
+
+
+def test_ticket_search_and_office_state_filter_read_only_their_matches(app, client, auth):
+    serial, number = _build()
+    auth.login("admin", demo.PASSWORDS["admin"])
+    view = next(v for v in app.extensions["backoffice_admin"]._views if v.endpoint == "ticket")
+    args = {str(f.name): view.get_filter_arg(i, f) for i, f in enumerate(view._filters)}
+    filtered = (f"/admin/ticket/?flt0_{args['Office code']}={QUIET}"
+                f"&flt1_{args['State']}=dispatched")
+    cases = {"number": f"/admin/ticket/?search={number}",
+             "serial": f"/admin/ticket/?search={serial}", "filter": filtered}
+    for name, url in cases.items():
+        (sql, params), body = _page_query(client, url)
+        if name != "filter":
+            assert number in body, name
+        if is_postgres():
+            nodes = _pg_nodes(sql, params)
+            assert not any(n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "ticket"
+                           for n in nodes), (name, nodes)
+            # the matches (a few) and their lookups, not the 20,000 tickets
+            assert _ticket_rows_read(nodes) < 200, (name, _ticket_rows_read(nodes))
+        else:
+            plan = _sqlite_plan(sql, params)
+            assert not any(step.startswith("SCAN t1") for step in plan), (name, plan)
+            if name == "filter":  # a range of (office, state, next_due), already in order
+                assert any("ticket_office_id_state_next_due_id" in s for s in plan), plan
+                assert not any("TEMP B-TREE FOR ORDER BY" in s for s in plan), plan
+            else:  # each ticket found by its id
+                assert any("INTEGER PRIMARY KEY" in s for s in plan), plan
+
+
+def test_an_office_with_few_open_tickets_pages_without_sorting_its_closed_ones(app, client,
+                                                                                auth):
+    """The list's order ends with the id: an office whose open tickets do not fill the
+    page reads its next tickets (no deadline) in id order from the index, instead of
+    sorting all of them (PostgreSQL, before migration 010: every ticket read)."""
+    _build()
+    auth.login("admin", demo.PASSWORDS["admin"])
+    view = next(v for v in app.extensions["backoffice_admin"]._views if v.endpoint == "ticket")
+    office = next(view.get_filter_arg(i, f) for i, f in enumerate(view._filters)
+                  if str(f.name) == "Office code")
+    harbin = Office.get(Office.code == "HRB")
+    open_ = Ticket.select().where((Ticket.office == harbin.id) & Ticket.next_due.is_null(False))
+    assert open_.count() < 50 < Ticket.select().where(Ticket.office == harbin.id).count()
+    (sql, params), body = _page_query(client, f"/admin/ticket/?flt0_{office}=HRB")
+    assert body.count("HRB-") >= 50
+    if is_postgres():
+        nodes = _pg_nodes(sql, params)
+        assert not any(n["Node Type"] in ("Sort", "Incremental Sort") and n.get(
+            "Full-sort Groups", {}).get("Group Count", 0) + n.get(
+            "Pre-sorted Groups", {}).get("Group Count", 0) > 2 for n in nodes), nodes
+        assert _ticket_rows_read(nodes) < 200, _ticket_rows_read(nodes)
+    else:
+        plan = _sqlite_plan(sql, params)
+        assert not any("TEMP B-TREE" in s for s in plan), plan
