@@ -27,7 +27,14 @@ from ..access import Action, may, visible
 from ..clock import today
 from ..forms import select_choices
 from ..i18n import _, _l
-from ..labels import ReplacementSource, StockItemKind, StockMovementKind, choices, label
+from ..labels import (
+    FIELD_LABELS,
+    ReplacementSource,
+    StockItemKind,
+    StockMovementKind,
+    choices,
+    label,
+)
 from ..models import (
     Office,
     Product,
@@ -48,19 +55,10 @@ from .customers import InOfficeCode
 CATEGORY_CHOICES = choices(StockItemKind)
 MOVEMENT_CHOICES = choices(StockMovementKind)
 SOURCE_CHOICES = choices(ReplacementSource)
-LABELS = {"office": _l("Office"), "item": _l("Stock item"), "category": _l("Kind of item"),
-          "quantity": _l("Quantity"), "name": _l("Name"), "product": _l("Product"),
-          "notes": _l("Notes"), "at": _l("When"), "movement": _l("Movement"),
-          "balance": _l("Quantity after"), "other_office": _l("Other office"),
-          "ticket": _l("Fault ticket"), "actor": _l("By"), "note": _l("Note"),
-          "staff": _l("Staff"), "starts_on": _l("From"), "ends_on": _l("Until"),
-          "reason": _l("Reason"), "faulty_unit": _l("Faulty unit"), "new_unit": _l("Replacement unit"),
-          "confirmed_on": _l("Confirmed on"), "earliest": _l("Earliest day"),
-          "latest": _l("Latest day"), "window_by": _l("Window decided by"),
-          "source": _l("Comes from"), "stock_office": _l("Stock of office"),
-          "shipped_on": _l("Shipped on"), "delivered_on": _l("Delivered on"),
-          "step": _l("Next step"), "version": _l("Version"), "created_at": _l("Created"),
-          "updated_at": _l("Updated")}
+# the fields every screen names alike come from labels.FIELD_LABELS; these are this
+# area's own
+LABELS = {**FIELD_LABELS, "at": _l("When"), "step": _l("Next step"), "version": _l("Version"),
+          "created_at": _l("Created"), "updated_at": _l("Updated")}
 
 
 def _category(view, context, model, name):
