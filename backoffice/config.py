@@ -63,6 +63,18 @@ SETTINGS: dict[str, Setting] = {
     "login_lockout_minutes": Setting(int, 15, "how long the lock lasts"),
     "page_size": Setting(int, 50, "rows per admin list page"),
     "export_max_rows": Setting(int, 50000, "largest CSV/XLSX export"),
+    "redis_url": Setting(str, "", "redis://host:6379/0: the worker's queue and the shared "
+                         "plugin-failure counters in Redis; empty = in the database (the "
+                         "queue: a SQLite file in the instance folder)"),
+    "mail_host": Setting(str, "", "SMTP server for notices; empty = notices by mail are "
+                         "written to the log instead"),
+    "mail_port": Setting(int, 25, "SMTP port (587 for STARTTLS, 465 for SSL, as a rule)"),
+    "mail_security": Setting(str, "none", "none, starttls or ssl",
+                             ("none", "starttls", "ssl")),
+    "mail_username": Setting(str, "", "SMTP login (empty: no login)"),
+    "mail_password": Setting(str, "", "SMTP password"),
+    "mail_sender": Setting(str, "backoffice@localhost", "From: address of notices"),
+    "mail_timeout_seconds": Setting(int, 20, "how long one SMTP conversation may take"),
 }
 
 
@@ -151,7 +163,15 @@ def _check(values: dict[str, Any]) -> None:
     if not 0 <= values["trusted_proxies"] <= 5:
         raise ConfigError(f"config: trusted_proxies must be between 0 and 5, "
                           f"got {values['trusted_proxies']}")
-    for key in ("login_max_failures", "login_lockout_minutes", "page_size", "export_max_rows"):
+    if values["redis_url"] and not values["redis_url"].startswith(("redis://", "rediss://",
+                                                                   "unix://")):
+        raise ConfigError(f"config: redis_url must start with redis://, rediss:// or unix://, "
+                          f"got {values['redis_url']!r}")
+    if not 1 <= values["mail_port"] <= 65535:
+        raise ConfigError(f"config: mail_port must be between 1 and 65535, "
+                          f"got {values['mail_port']}")
+    for key in ("login_max_failures", "login_lockout_minutes", "page_size", "export_max_rows",
+                "mail_timeout_seconds"):
         if values[key] < 1:
             raise ConfigError(f"config: {key} must be at least 1, got {values[key]}")
     if values["road_factor"] < 1:

@@ -24,6 +24,10 @@ A sheet is a TOML document (``rules/charter.toml`` is the standard charter)::
     [visits]
     per_year = 1
 
+    [escalation]
+    warning_share = 0.75   # optional: warn when this share of a milestone's time is gone
+    head_after_hours = 4   # optional: a breach this old goes to HQ's head of service
+
 :func:`parse_sheet` validates a sheet and returns its :class:`Terms`; every
 problem is a :class:`SheetError` naming the key and what is wrong. Sheets load
 into the database as numbered versions of a term set
@@ -51,6 +55,11 @@ class Band:
     hours: float
 
 
+#: the charter's escalation numbers (a sheet without ``[escalation]`` has these)
+DEFAULT_WARNING_SHARE = 0.75
+DEFAULT_HEAD_AFTER_HOURS = 4.0
+
+
 @dataclass(frozen=True)
 class Terms:
     """The numbers in force for a contract, and their name for ``decided_by``."""
@@ -66,6 +75,10 @@ class Terms:
     visits_per_year: int
     #: the clock deadlines count on: ``24x7`` (elapsed time) or a business calendar's name
     clock: str = ALWAYS_ON
+    #: the share of a milestone's time after which the clock watcher warns (0 < share < 1)
+    warning_share: float = DEFAULT_WARNING_SHARE
+    #: hours after a breach at which it goes up to headquarters' head of service
+    head_after_hours: float = DEFAULT_HEAD_AFTER_HOURS
 
     @property
     def label(self) -> str:
@@ -97,6 +110,12 @@ class Terms:
             data["warranty"] = {"months": self.warranty_months}
         if self.clock != ALWAYS_ON:  # left out at the default, so older versions compare equal
             data["clock"] = self.clock
+        escalation = {key: _n(value) for key, value, default in (
+            ("warning_share", self.warning_share, DEFAULT_WARNING_SHARE),
+            ("head_after_hours", self.head_after_hours, DEFAULT_HEAD_AFTER_HOURS))
+            if value != default}
+        if escalation:  # left out at the defaults, as the clock is
+            data["escalation"] = escalation
         return data
 
 
@@ -116,6 +135,7 @@ SCHEMA = {
     "replacement": {"earliest_days": int, "latest_days": int},
     "warranty": {"months": int},
     "visits": {"per_year": int},
+    "escalation": {"warning_share": float, "head_after_hours": float},
 }
 REQUIRED = ("name", "reply.hours", "arrival.bands", "replacement.earliest_days",
             "replacement.latest_days")
@@ -231,10 +251,21 @@ def terms_from_dict(data: dict, where: str = "sheet", version: int = 1) -> Terms
     if clock not in CLOCKS:
         raise SheetError(_("%(where)s: clock must be one of %(clocks)s, got %(clock)s",
                            where=where, clocks=", ".join(CLOCKS), clock=repr(clock)))
+    share = _number(_get(data, "escalation.warning_share", DEFAULT_WARNING_SHARE),
+                    "escalation.warning_share", float, where)
+    if not 0 < share < 1:
+        raise SheetError(_("%(where)s: escalation.warning_share must be above 0 and below 1, "
+                           "got %(share)s", where=where, share=f"{share:g}"))
+    head_after = _number(_get(data, "escalation.head_after_hours", DEFAULT_HEAD_AFTER_HOURS),
+                         "escalation.head_after_hours", float, where)
+    if not 0 < head_after <= 720:
+        raise SheetError(_("%(where)s: escalation.head_after_hours must be above 0 and at most "
+                           "720, got %(hours)s", where=where, hours=f"{head_after:g}"))
     return Terms(name=name, version=version, title=data.get("title", "").strip() or name,
                  reply_hours=reply, bands=bands, replacement_earliest_days=earliest,
                  replacement_latest_days=latest, warranty_months=months,
-                 visits_per_year=visits, clock=clock)
+                 visits_per_year=visits, clock=clock, warning_share=share,
+                 head_after_hours=head_after)
 
 
 def _bands(raw: list, where: str) -> tuple[Band, ...]:
