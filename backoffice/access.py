@@ -76,6 +76,12 @@ CHANGES: dict[str, dict[Action, frozenset]] = {
     "staff_leave": _all(_EDITORS),
     # confirmed by whoever works the ticket; shipped and delivered by the office or HQ
     "replacement": {Action.CREATE: _FIELD, Action.UPDATE: _EDITORS},
+    # notices are the clock watcher's; people only read them (their own, marked read by
+    # the inbox); a failed delivery is sent again by headquarters
+    "notice": {},
+    "delivery": {Action.UPDATE: _HQ},
+    # an office's group robots are the office's to set up, a contract's are the contract's
+    "group_robot": _all(_EDITORS),
     "audit_entry": {},               # nobody changes the audit trail
     "login_attempt": {},
 }

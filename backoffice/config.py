@@ -63,6 +63,8 @@ SETTINGS: dict[str, Setting] = {
     "login_lockout_minutes": Setting(int, 15, "how long the lock lasts"),
     "page_size": Setting(int, 50, "rows per admin list page"),
     "export_max_rows": Setting(int, 50000, "largest CSV/XLSX export"),
+    "public_url": Setting(str, "http://127.0.0.1:5000", "the address people open the "
+                          "back-office at (the links in notices)"),
     "redis_url": Setting(str, "", "redis://host:6379/0: the worker's queue and the shared "
                          "plugin-failure counters in Redis; empty = in the database (the "
                          "queue: a SQLite file in the instance folder)"),

@@ -240,11 +240,41 @@ class DispatchCandidate:
 
 @dataclass(frozen=True)
 class EscalationStep:
-    """Warn ``notify`` (a role) when ``fraction`` of the time to ``deadline`` has passed."""
+    """Tell ``notify`` (a role) when ``fraction`` of the time to ``deadline`` has passed,
+    and ``after`` more once it is due.
+
+    ``deadline`` is a milestone (``"reply"`` or ``"arrival"``); ``notify`` one of
+    :class:`~backoffice.labels.NoticeRole`: ``"engineer"`` (the assigned one),
+    ``"office_manager"`` (the ticket's office's managers), ``"hq"`` (headquarters'
+    service department), ``"head_of_service"``. The step's level follows from its
+    time: before the due (``fraction < 1``) a *warning*, at it a *breach*, ``after``
+    it an *escalation*. The time to a deadline is counted on the terms' clock, from
+    receipt, paused time left out.
+    """
 
     deadline: str
     fraction: float
     notify: str
+    #: how long after the due (a breach that has lasted); only with ``fraction`` 1
+    after: dt.timedelta = dt.timedelta(0)
+
+    def __post_init__(self):
+        if not isinstance(self.fraction, (int, float)) or isinstance(self.fraction, bool) \
+                or not 0 < self.fraction <= 1:
+            raise ValueError(f"EscalationStep.fraction must be above 0 and at most 1, "
+                             f"got {self.fraction!r}")
+        if not isinstance(self.after, dt.timedelta) or self.after < dt.timedelta(0):
+            raise ValueError(f"EscalationStep.after must be a timedelta of 0 or more, "
+                             f"got {self.after!r}")
+        if self.after and self.fraction != 1:
+            raise ValueError("EscalationStep.after needs fraction 1 (it counts from the due)")
+
+    @property
+    def level(self) -> str:
+        """``warning``, ``breach`` or ``escalation`` (:class:`~backoffice.labels.NoticeLevel`)."""
+        if self.fraction < 1:
+            return "warning"
+        return "escalation" if self.after else "breach"
 
 
 @dataclass(frozen=True)
@@ -258,9 +288,35 @@ class Staffing:
 
 @dataclass(frozen=True)
 class Channel:
+    """Where a notice goes besides the recipients' inboxes: a channel of ``kind`` (one a
+    :func:`notice_senders` sender knows: ``"mail"``, ``"wecom"``, ``"dingtalk"``, or a
+    plugin's own) at ``address``, with the sender's ``options`` (JSON-able)."""
+
     kind: str
     address: str
     options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notice as a sender gets it, already in the recipient's language.
+
+    ``message_id`` is the same on every attempt to send this notice through this
+    channel: a sender passes it on (the mail's ``Message-ID``, a header), so a receiver
+    can tell a retry of a message it already has.
+    """
+
+    message_id: str
+    subject: str
+    #: plain text, several lines
+    text: str
+    #: the same as Markdown (the group robots' format)
+    markdown: str
+    #: ``warning``, ``breach`` or ``escalation``
+    level: str
+    #: the ticket's number (``HRB-20261201-0007``) and the link to its page
+    ticket_number: str
+    link: str
 
 
 # -- how a hook is asked: one declaration per hook ---------------------------------
@@ -509,10 +565,15 @@ def escalation_ladder(ticket, contract, terms, settings) -> list | None:
     :param settings: this plugin's settings for the contract.
     :returns: a ``list`` of :class:`EscalationStep`, or ``None``.
 
-    The charter: the office manager at 75 % of the arrival time, HQ service
-    department at the breach.
+    The charter, for the reply and for the arrival, with the terms' numbers
+    (``[escalation]`` of a term sheet): a *warning* to the assigned engineer and the
+    office manager at ``terms.warning_share`` (75 %) of the time, a *breach* to the
+    office manager and headquarters' service department at the due time, and an
+    *escalation* to headquarters' head of service when the breach is
+    ``terms.head_after_hours`` (4 h) old. The clock watcher
+    (:mod:`backoffice.services.sla`) sends each step once per recipient.
 
-    Example::
+    Example: warn the office manager at half the arrival time, and nobody else::
 
         @hookimpl
         def escalation_ladder():
@@ -587,20 +648,59 @@ def visit_frequency(customer, contract, terms, settings) -> int | None:
 # -- collections -------------------------------------------------------------------
 
 @collection(Channel)
-def notification_channels(contract, settings) -> list:
+def notification_channels(ticket, milestone: str, level: str, contract, settings) -> list:
     """Extra channels a contract's notices are sent through. Every plugin's lists are joined.
 
-    :param contract: the contract whose notice is being sent, or ``None``.
+    Asked by the clock watcher for each notice it creates (a warning, breach or
+    escalation of one milestone of one ticket). The recipients' inboxes, their mail,
+    and the group robots set up for the ticket's office and contract in the admin
+    need no plugin; a channel returned here gets the notice once (unique per ticket,
+    milestone, level and channel address), sent by the :func:`notice_senders` sender
+    of its ``kind``.
+
+    :param ticket: the :class:`~backoffice.models.Ticket`.
+    :param milestone: ``"reply"`` or ``"arrival"``.
+    :param level: ``"warning"``, ``"breach"`` or ``"escalation"``.
+    :param contract: the ticket's contract, or ``None``.
     :param settings: this plugin's settings for the contract.
     :returns: a ``list`` of :class:`Channel` (``[]`` or ``None`` to add nothing).
 
-    The charter adds none (the worker's notice to the serving office needs no plugin).
+    The charter adds none.
+
+    Example: breaches to an SMS gateway (a sender of kind ``"sms"`` must exist)::
+
+        @hookimpl
+        def notification_channels(level, settings):
+            if level != "warning":
+                return [Channel("sms", settings["phone"])]
+    """
+
+
+@collection(object, scope="global")
+def notice_senders() -> list:
+    """The senders of notices, one per channel kind. Asked once of every plugin; lists joined.
+
+    A sender is any object with ``kind`` (a ``str``) and
+    ``send(channel, message, config)``: it sends :class:`Message` ``message`` to
+    :class:`Channel` ``channel`` (``config``: the app's settings, e.g. ``MAIL_HOST``)
+    and returns, or raises to have the delivery retried later with the same
+    ``message.message_id`` (the exception's text is shown in the admin's failed
+    deliveries). The built-in ``mail``, ``wecom`` and ``dingtalk`` senders are the
+    default plugin ``backoffice.default_plugins.channels``; a plugin's sender of the
+    same kind takes its place.
+
+    :returns: a ``list`` of senders, or ``None``.
 
     Example::
 
+        class Sms:
+            kind = "sms"
+            def send(self, channel, message, config):
+                gateway.send(channel.address, message.subject)
+
         @hookimpl
-        def notification_channels(settings):
-            return [Channel("sms", settings["phone"])]
+        def notice_senders():
+            return [Sms()]
     """
 
 
@@ -647,4 +747,4 @@ DECLARATIONS: dict[str, HookDecl] = {
     if callable(value) and hasattr(value, "backoffice_decl")}
 
 __all__ = ["Cause", "Channel", "Charge", "Coverage", "Deadline", "DispatchCandidate",
-           "EscalationStep", "Period", "Reason", "Staffing", "Window", "hookimpl"]
+           "EscalationStep", "Message", "Period", "Reason", "Staffing", "Window", "hookimpl"]

@@ -166,6 +166,41 @@ class ReplacementSource(StrEnum):
     FACTORY = "factory"
 
 
+# -- notices (the clock watcher) ---------------------------------------------------------
+
+class NoticeLevel(StrEnum):
+    """How serious a notice is, least first: a milestone nears its due, is past it, and a
+    breach has lasted (the escalation ladder's steps)."""
+
+    WARNING = "warning"
+    BREACH = "breach"
+    ESCALATION = "escalation"
+
+
+class NoticeRole(StrEnum):
+    """Whom an escalation step names (the ``escalation_ladder`` hook's ``notify``)."""
+
+    ENGINEER = "engineer"  # the ticket's assigned engineer
+    OFFICE_MANAGER = "office_manager"  # the managers of the ticket's office
+    HQ = "hq"  # headquarters' service department (every active HQ member of staff)
+    HEAD_OF_SERVICE = "head_of_service"  # staff marked as headquarters' head of service
+
+
+class DeliveryState(StrEnum):
+    """Where a notice's sending through one channel stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry; an administrator can retry it
+
+
+class RobotKind(StrEnum):
+    """Group chat robots that get notices."""
+
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+
+
 # keyed by list first: equal codes in two lists ("other") must keep their own labels
 _LABELS: dict[type[StrEnum], dict[str, object]] = {
     Role: {
@@ -263,6 +298,26 @@ _LABELS: dict[type[StrEnum], dict[str, object]] = {
         ReplacementSource.STOCK: _l("From office stock"),
         ReplacementSource.FACTORY: _l("From the factory"),
     },
+    NoticeLevel: {
+        NoticeLevel.WARNING: _l("Warning"),
+        NoticeLevel.BREACH: _l("Breach"),
+        NoticeLevel.ESCALATION: _l("Escalation"),
+    },
+    NoticeRole: {
+        NoticeRole.ENGINEER: _l("Assigned engineer"),
+        NoticeRole.OFFICE_MANAGER: _l("Office manager"),
+        NoticeRole.HQ: _l("Headquarters service department"),
+        NoticeRole.HEAD_OF_SERVICE: _l("Head of service"),
+    },
+    DeliveryState: {
+        DeliveryState.PENDING: _l("Waiting to be sent"),
+        DeliveryState.SENT: _l("Sent"),
+        DeliveryState.FAILED: _l("Failed"),
+    },
+    RobotKind: {
+        RobotKind.WECOM: _l("WeCom group robot"),
+        RobotKind.DINGTALK: _l("DingTalk group robot"),
+    },
     AuditAction: {
         AuditAction.CREATE: _l("Created"),
         AuditAction.UPDATE: _l("Changed"),
@@ -281,6 +336,7 @@ TABLE_LABELS = {
     "stock_item": _l("Stock item"), "stock_level": _l("Stock"),
     "stock_movement": _l("Stock movement"), "staff_leave": _l("Leave"),
     "replacement": _l("Replacement"),
+    "group_robot": _l("Group robot"),
 }
 
 #: fields' names for people, wherever a field is shown outside its own screen (audit trail)
@@ -312,6 +368,8 @@ FIELD_LABELS = {
     "latest": _l("Latest day"), "window_by": _l("Window decided by"),
     "source": _l("Comes from"), "stock_office": _l("Stock of office"),
     "shipped_on": _l("Shipped on"), "delivered_on": _l("Delivered on"),
+    "webhook_url": _l("Webhook address"), "secret": _l("Signing secret"),
+    "min_level": _l("Least serious notice sent"), "head_of_service": _l("Head of service"),
 }
 
 #: (table, field) -> the fixed list its stored values come from
@@ -319,7 +377,8 @@ VALUE_LISTS: dict[tuple[str, str], type[StrEnum]] = {
     ("unit", "status"): UnitStatus, ("contract", "status"): ContractStatus,
     ("staff", "role"): Role, ("customer", "industry"): Industry,
     ("stock_item", "category"): StockItemKind, ("stock_movement", "movement"): StockMovementKind,
-    ("replacement", "source"): ReplacementSource}
+    ("replacement", "source"): ReplacementSource, ("group_robot", "kind"): RobotKind,
+    ("group_robot", "min_level"): NoticeLevel}
 
 #: every fixed list by the name the docs and ``docs/hooks.md`` give it
 FIXED_LISTS: dict[str, type[StrEnum]] = {
@@ -328,7 +387,8 @@ FIXED_LISTS: dict[str, type[StrEnum]] = {
     "audit action": AuditAction, "ticket state": TicketState, "report channel": ReportChannel,
     "product state": ProductState, "restored by": RestoredBy, "milestone": Milestone,
     "stock item kind": StockItemKind, "stock movement": StockMovementKind,
-    "replacement source": ReplacementSource,
+    "replacement source": ReplacementSource, "notice level": NoticeLevel,
+    "notice role": NoticeRole, "delivery state": DeliveryState, "robot kind": RobotKind,
 }
 
 

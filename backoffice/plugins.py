@@ -54,7 +54,8 @@ logger = logging.getLogger("backoffice.plugins")
 
 ENTRY_POINT_GROUP = "backoffice"
 #: the package's own plugins: name -> module
-DEFAULT_PLUGINS = {"charter": "backoffice.default_plugins.charter"}
+DEFAULT_PLUGINS = {"charter": "backoffice.default_plugins.charter",
+                   "channels": "backoffice.default_plugins.channels"}
 EXTENSION_KEY = "backoffice_rules"
 
 
@@ -293,9 +294,21 @@ class RuleEngine:
         return self._decide("visit_frequency", contract, enabled, {
             "customer": customer, "terms": terms})
 
-    def notification_channels(self, contract, *, enabled: dict | None = None) -> list:
-        """Extra notice channels of a contract (every plugin's lists joined)."""
-        return self._collect("notification_channels", contract, enabled, {})
+    def notification_channels(self, contract, *, ticket=None, milestone: str = "",
+                              level: str = "", enabled: dict | None = None) -> list:
+        """Extra channels of one notice of a contract's ticket (every plugin's lists joined:
+        :func:`~backoffice.hookspecs.notification_channels`)."""
+        return self._collect("notification_channels", contract, enabled, {
+            "ticket": ticket, "milestone": milestone, "level": level})
+
+    def notice_senders(self) -> dict[str, object]:
+        """The sender of each channel kind (:func:`~backoffice.hookspecs.notice_senders`):
+        a plugin's sender of a kind takes the place of the built-in one."""
+        senders: dict[str, object] = {}
+        # the defaults answer last (trylast), so a plugin's sender is seen first and kept
+        for sender in self._collect("notice_senders", None, {}, {}, accept=_is_sender):
+            senders.setdefault(sender.kind, sender)
+        return senders
 
     def admin_views(self, accept: Callable[[object], bool] | None = None) -> list:
         """Every loaded plugin's extra admin views; ``accept`` refuses wrong objects (the
@@ -504,6 +517,11 @@ def _type_problem(result, expected: type, each: bool) -> str | None:
         if wrong(item, expected):
             return f"returned a list holding {type(item).__name__}, expected {expected.__name__}"
     return None
+
+
+def _is_sender(value) -> bool:
+    return isinstance(getattr(value, "kind", None), str) and callable(getattr(value, "send",
+                                                                          None))
 
 
 def _one_line(exc: Exception) -> str:

@@ -3,6 +3,7 @@ plugin sets, fault isolation, entry-point distributions and the testing helper."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 import json
@@ -188,6 +189,19 @@ def test_hook_dispatch_ranking(engine):
 def test_hook_escalation_ladder(engine):
     ladder = call(engine, "escalation_ladder", ticket=None)
     assert EscalationStep("arrival", 1.0, "hq") in ladder
+    # the charter: warn at 75 %, breach at the due time, the head of service 4 h later
+    assert [(s.deadline, s.fraction, s.notify, s.after, s.level) for s in ladder
+            if s.deadline == "reply"] == [
+        ("reply", 0.75, "engineer", dt.timedelta(0), "warning"),
+        ("reply", 0.75, "office_manager", dt.timedelta(0), "warning"),
+        ("reply", 1.0, "office_manager", dt.timedelta(0), "breach"),
+        ("reply", 1.0, "hq", dt.timedelta(0), "breach"),
+        ("reply", 1.0, "head_of_service", dt.timedelta(hours=4), "escalation")]
+    # the numbers are the terms': a sheet's [escalation] changes them
+    terms = dataclasses.replace(STANDARD, warning_share=0.5, head_after_hours=2)
+    ladder = call(engine, "escalation_ladder", ticket=None, terms=terms)
+    assert {s.fraction for s in ladder} == {0.5, 1.0}
+    assert {s.after for s in ladder} == {dt.timedelta(0), dt.timedelta(hours=2)}
 
     class Early:
         @hookimpl
@@ -241,6 +255,37 @@ def test_hook_notification_channels(engine):
     enabled = {"key_account": {"sms": "13800000000"}, "mail": {"to": "a@example.com"}}
     result = engine.notification_channels(None, enabled=enabled)
     assert result == [Channel("sms", "13800000000"), Channel("email", "a@example.com")]
+
+
+def test_hook_notice_senders(engine):
+    senders = engine.notice_senders()
+    assert sorted(senders) == ["dingtalk", "mail", "wecom"]
+
+    class Loud:
+        kind = "wecom"
+
+        def send(self, channel, message, config):
+            return None
+
+    class NotASender:
+        kind = 7
+
+    class Plugin:
+        @hookimpl
+        def notice_senders(self):
+            return [Loud()]
+
+    class Broken:
+        @hookimpl
+        def notice_senders(self):
+            return [NotASender()]
+    engine.register(Plugin(), "loud")
+    engine.register(Broken(), "broken")
+    senders = engine.notice_senders()
+    # a plugin's sender of a kind takes the built-in one's place; a wrong object is refused
+    assert isinstance(senders["wecom"], Loud)
+    assert type(senders["mail"]).__name__ == "MailSender"
+    assert engine.failure_count("broken") == 1
 
 
 def test_hook_admin_views(engine):
@@ -409,7 +454,7 @@ def test_allow_and_block_lists(tmp_path):
         write_plugin(tmp_path, name, "")
     engine = RuleEngine(plugins_dir=tmp_path, allow=["one", "two"], block=["two"],
                         entry_points=False).load()
-    assert list(engine.plugins) == ["one", "charter"]
+    assert list(engine.plugins) == ["one", "charter", "channels"]
 
 
 @pytest.mark.parametrize("source, message", [

@@ -47,7 +47,7 @@ def test_plugins_list(shipped_runner, world):
     assert lines[6].startswith("charter ") and "[default: backoffice.default_plugins.charter]" \
         in lines[6]
     rows = json.loads(shipped_runner.invoke(args=["plugins", "list", "--json"]).output)
-    assert [r["name"] for r in rows] == ["key_account", "near_site_4h", "charter"]
+    assert [r["name"] for r in rows] == ["key_account", "near_site_4h", "charter", "channels"]
     assert rows[1]["contracts"] == ["K-HRB-1"] and rows[1]["failures"] == 0
     assert "reply_deadline" in rows[2]["hooks"]
 
@@ -55,7 +55,7 @@ def test_plugins_list(shipped_runner, world):
 def test_plugins_check(shipped_runner, world):
     result = shipped_runner.invoke(args=["plugins", "check"])
     assert result.exit_code == 0, result.output
-    assert "ok: 3 plugin(s) loaded, 2 contract(s) checked" in result.output
+    assert "ok: 4 plugin(s) loaded, 2 contract(s) checked" in result.output
     # settings written around the model's validation (e.g. by an old import) are caught
     Contract.update(plugins='{"near_site_4h": {"radius_km": "far"}, "gone": {}}').where(
         Contract.id == world.harbin_contract.id).execute()

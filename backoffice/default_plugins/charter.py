@@ -118,10 +118,18 @@ def dispatch_ranking(candidates):
 
 
 @hookimpl(trylast=True)
-def escalation_ladder():
-    return [EscalationStep("reply", 0.75, "office_manager"),
-            EscalationStep("arrival", 0.75, "office_manager"),
-            EscalationStep("arrival", 1.0, "hq")]
+def escalation_ladder(terms):
+    # for each promise: warn the one who works it and the office, tell the office and HQ
+    # at the breach, and the head of service once the breach has lasted
+    lasted = dt.timedelta(hours=terms.head_after_hours)
+    steps = []
+    for milestone in ("reply", "arrival"):
+        steps += [EscalationStep(milestone, terms.warning_share, "engineer"),
+                  EscalationStep(milestone, terms.warning_share, "office_manager"),
+                  EscalationStep(milestone, 1.0, "office_manager"),
+                  EscalationStep(milestone, 1.0, "hq"),
+                  EscalationStep(milestone, 1.0, "head_of_service", after=lasted)]
+    return steps
 
 
 @hookimpl(trylast=True)

@@ -12,6 +12,7 @@ from .calendars import CalendarDay
 from .contracts import Contract, SettingsError, parse_plugin_settings
 from .customers import Contact, Customer, Site
 from .leave import StaffLeave
+from .notices import Delivery, GroupRobot, Notice
 from .org import Office, Staff
 from .products import Product, Unit
 from .replacements import Replacement
@@ -21,7 +22,8 @@ from .tickets import Ticket, TicketCounter, TicketPause
 
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
           Unit, AuditEntry, LoginAttempt, CalendarDay, Ticket, TicketPause, TicketCounter,
-          ApiToken, StockItem, StockLevel, StockMovement, StaffLeave, Replacement]
+          ApiToken, StockItem, StockLevel, StockMovement, StaffLeave, Replacement, Notice,
+          Delivery, GroupRobot]
 
 __all__ = [
     "MODELS",
@@ -30,13 +32,16 @@ __all__ = [
     "AuditedModel",
     "BaseModel",
     "CalendarDay",
+    "Delivery",
     "ConcurrentEditError",
     "Contact",
     "Contract",
     "ContractStatus",
     "Customer",
+    "GroupRobot",
     "Industry",
     "LoginAttempt",
+    "Notice",
     "Office",
     "Product",
     "Replacement",

@@ -60,6 +60,8 @@ class Staff(UserMixin, AuditedModel):
     email = CharField(max_length=120, default="")
     language = CharField(max_length=12, default="")  # empty: follow the browser
     active = BooleanField(default=True, index=True)
+    #: headquarters' head of service: gets the escalation of a breach that has lasted
+    head_of_service = BooleanField(default=False)
     #: the session generation: every session carries the value it logged in with and
     #: ends when it moves on (logout, deactivation, new password; see :meth:`save`)
     session_epoch = IntegerField(default=0)

@@ -4,8 +4,9 @@ A ticket keeps what was decided at intake (who pays and why, the distance and
 how it was obtained, the reply and arrival deadlines and what decided them) so
 that the screens, the API and the clock watcher read the same figures later,
 whatever the rules have become since. ``next_due`` is the earliest open
-milestone's due time (``None`` while paused or when nothing is open), indexed:
-the worker reads only the tickets whose next deadline has come.
+milestone's due time (``None`` while paused or when nothing is open), for the
+lists; ``next_check`` is when the clock watcher next has a notice to send,
+indexed: the worker reads only the tickets whose check has come.
 
 The work itself (intake, every transition, pause and resume) is
 :mod:`backoffice.services.tickets`; these models only hold it and check their
@@ -103,6 +104,15 @@ class Ticket(AuditedModel):
     paused_seconds = IntegerField(default=0)
     #: the earliest open milestone's due time; None while paused or when none is open
     next_due = DateTimeField(null=True)
+    #: when the clock watcher next has something to say (a warning, breach or escalation
+    #: falls due); None while paused or closed. Indexed: a pass reads only the tickets
+    #: whose check has come (:mod:`backoffice.services.sla`)
+    next_check = DateTimeField(null=True, index=True)
+    #: the moment up to which the watcher has sent this ticket's notices
+    checked_until = DateTimeField(null=True)
+
+    #: the watcher's bookkeeping is no change anybody made
+    audit_ignored = AuditedModel.audit_ignored + ("next_check", "checked_until")
 
     class Meta:
         # the list's order (next deadline, then id: see migration 010), for every ticket,

@@ -11,7 +11,8 @@ the rule engine with their reasons. Every later step is a transition
 The clock: a deadline is stored as a time; while a ticket waits on the customer
 (:func:`pause`) its deadlines do not run, and :func:`resume` moves every open
 deadline on by the paused working time (on the terms' clock). ``next_due`` is
-the earliest open deadline, for the clock watcher.
+the earliest open deadline, for the lists; every step also moves the ticket's
+``next_check`` (:func:`backoffice.services.sla.schedule`), for the clock watcher.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from ..plugins import current_engine
 from .calendars import add_working_time, working_time_between
 from .core import changing
 from .deadlines import resolve_estimated
+from .sla import schedule
 
 #: a closed ticket may be reopened this many days after closing, keeping its number
 REOPEN_DAYS = 30
@@ -128,6 +130,7 @@ def open_ticket(user, report: Report) -> Ticket:
     with changing(user):
         ticket.number = _next_number(office, received)
         ticket.next_due = _next_due(ticket)
+        schedule(ticket)
         ticket.save(force_insert=True)
     return ticket
 
@@ -304,6 +307,7 @@ def _at(value: dt.datetime | None) -> dt.datetime:
 
 def _save(user, ticket) -> Ticket:
     ticket.next_due = _next_due(ticket)
+    schedule(ticket)
     ticket.save()
     return ticket
 
