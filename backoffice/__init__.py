@@ -42,7 +42,7 @@ def create_app(config=None, *, instance_path: str | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import admin, api, auth, cli, db, i18n, plugins, security
+    from . import admin, api, auth, cli, db, i18n, plugins, security, worker
     db.init_app(app)
     plugins.init_app(app)
     i18n.init_app(app)
@@ -51,6 +51,7 @@ def create_app(config=None, *, instance_path: str | None = None) -> Flask:
     admin.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    worker.init_app(app)
     return app
 
 

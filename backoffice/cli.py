@@ -37,12 +37,14 @@ from .commands import demo as demo_commands
 from .commands import rules as rule_commands
 from .commands import tickets as ticket_commands
 from .commands import users as user_commands
+from .commands import worker as worker_commands
 from .config import ConfigError
 from .db import acting_as
 from .i18n import _
 
 #: every area's commands, in the order ``backoffice --help`` lists them
-COMMAND_MODULES = [demo_commands, user_commands, rule_commands, ticket_commands]
+COMMAND_MODULES = [demo_commands, user_commands, rule_commands, ticket_commands,
+                   worker_commands]
 
 #: a migration's name: it becomes part of a file name in migrations/
 MIGRATION_NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")

@@ -68,6 +68,8 @@ SETTINGS: dict[str, Setting] = {
     "redis_url": Setting(str, "", "redis://host:6379/0: the worker's queue and the shared "
                          "plugin-failure counters in Redis; empty = in the database (the "
                          "queue: a SQLite file in the instance folder)"),
+    "worker_queue": Setting(str, "", "the worker's queue as a SQLite file; empty = "
+                            "worker.db in the instance folder (unused with redis_url)"),
     "mail_host": Setting(str, "", "SMTP server for notices; empty = notices by mail are "
                          "written to the log instead"),
     "mail_port": Setting(int, 25, "SMTP port (587 for STARTTLS, 465 for SSL, as a rule)"),

@@ -1,10 +1,9 @@
 """The clock watcher (issue 9): notices, their outbox, group robots, a ticket's next check.
 
 * ``ticket.next_check`` (indexed): when the watcher next has a notice to send for the
-  ticket; ``ticket.checked_until``: the moment up to which it has sent them. Open
-  tickets get their first check from :func:`backoffice.services.sla.schedule` the first
-  time the worker or a transition looks at them (``backoffice sla reschedule`` does all
-  at once).
+  ticket; ``ticket.checked_until``: the moment up to which it has sent them. The open
+  tickets of an upgraded database get their first check when the worker starts
+  (:func:`backoffice.services.sla.schedule_missing`).
 * ``staff.head_of_service``: who gets the escalation of a breach that has lasted.
 * ``notice``: one warning, breach or escalation of one milestone of a ticket for one
   recipient, unique per (ticket, milestone, level, recipient): the exactly-once key.

@@ -31,7 +31,8 @@ LADDER = [
     ("services", ["backoffice.services", "backoffice.migrate"]),
     ("doors", ["backoffice.admin", "backoffice.api", "backoffice.auth", "backoffice.security",
                "backoffice.commands", "backoffice.cli", "backoffice.demo",
-               "backoffice.testing", "backoffice.hookdoc", "backoffice.__main__"]),
+               "backoffice.testing", "backoffice.hookdoc", "backoffice.worker",
+               "backoffice.__main__"]),
     ("app", ["backoffice"]),
 ]
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
+import subprocess
+import sys
 
 import click
 from flask import current_app
@@ -111,8 +114,10 @@ def check_listen(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, type=TEXT)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Do everything but serve.")
+@click.option("--no-worker", is_flag=True,
+              help="Serve without starting the worker (run `backoffice worker` apart).")
 @with_appcontext
-def up(host, port, no_serve):
+def up(host, port, no_serve, no_worker):
     # before the migrations: a refusal changes nothing
     if no_serve:
         check_host(host)
@@ -136,7 +141,35 @@ def up(host, port, no_serve):
         return
     # a production WSGI server (waitress), not Flask's development server: see commands/serve.py
     from .serve import serve
-    serve(app, host, port)
+    worker = None if no_worker else start_worker(app)
+    try:
+        serve(app, host, port)
+    finally:
+        if worker is not None:
+            stop_worker(worker)
+
+
+def start_worker(app) -> subprocess.Popen:
+    """``backoffice worker`` beside the web server, on the same database and queue."""
+    env = dict(os.environ, BACKOFFICE_DATABASE_URL=app.config["DATABASE_URL"],
+               BACKOFFICE_WORKER_QUEUE=str(app.extensions["worker"].where)
+               if not app.config["REDIS_URL"] else "")
+    process = subprocess.Popen([sys.executable, "-m", "backoffice", "worker"], env=env)
+    click.echo(_("worker: started (process %(pid)d)", pid=process.pid))
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    """Ctrl+C reaches the worker too (one process group); SIGTERM it if it is still up."""
+    try:
+        process.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 COMMANDS = [demo, up]

@@ -38,6 +38,7 @@ from ..db import acting_as, database, is_postgres
 from ..geo import great_circle_km
 from ..i18n import _ as gettext  # this module uses _ as a throwaway name
 from ..models import RuleViolation
+from ..services import sla
 from ..services.terms import publish
 from ..services.units import warranty_dates
 from ..terms import SheetError, parse_sheet
@@ -125,6 +126,10 @@ def seed(env: str, units: int | None = None, today: dt.date | None = None,
         with database.atomic():  # the plan and its year of tickets, all or nothing
             write_plan(plan)
             write_tickets(Bulk(_bulk_create, insert_rows), today)
+        # the clock watcher's first look at the open tickets: the inboxes and the outbox
+        # hold the warnings and breaches of the demo's late tickets from the first minute
+        sla.schedule_missing()
+        sla.run_pass()
         created = True
     added = 0
     if units is not None:

@@ -134,6 +134,9 @@ CONTACT_TITLES = ("设备科科长", "运维主管", "机房经理", "总工程�
                   "信息中心主任", "安全部经理", "值班长")
 
 #: the demo's named accounts (one per role) and the rest of headquarters
+#: the key staff member who is headquarters' head of service (gets lasting breaches)
+HEAD_OF_SERVICE = "wangjianguo"
+
 KEY_STAFF = [
     # name, username, role, office code (None: headquarters), skills
     ("陈志强", "admin", "admin", None, "training"),

@@ -12,6 +12,7 @@ from .data import (
     BRANDS,
     CITIES,
     CONTACT_TITLES,
+    HEAD_OF_SERVICE,
     INDUSTRIES,
     KEY_STAFF,
     OFFICES,
@@ -112,6 +113,8 @@ def build_plan(today: dt.date, units: int = DEFAULT_UNITS, seed: int = SEED) -> 
     for person in plan.staff:
         person["phone"] = mobile(rng)
         person["email"] = f"{person['username']}@service.example.cn"
+        # the demo's HQ account is the head of service: a breach that lasts reaches it
+        person["head_of_service"] = person["username"] == HEAD_OF_SERVICE
 
     for model, name, grade, life, months, price in PRODUCTS:
         plan.products.append({"model": model, "name": name, "grade": grade,

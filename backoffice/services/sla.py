@@ -137,6 +137,27 @@ def schedule(ticket, rules: _Rules | None = None) -> None:
     ticket.next_check = min(upcoming) if upcoming else None
 
 
+def schedule_missing(batch: int = 1000) -> int:
+    """Give each open ticket that has never been checked its first check: tickets logged
+    before the watcher existed (a database upgraded to migration 011) and tickets written
+    in bulk (the demo). The worker does this when it starts; returns how many."""
+    rules, scheduled, last = _Rules(), 0, 0
+    while True:
+        rows = list(Ticket.select().where(
+            (Ticket.id > last) & Ticket.next_check.is_null() & Ticket.checked_until.is_null()
+            & Ticket.state.not_in(list(_QUIET))).order_by(Ticket.id).limit(batch))
+        if not rows:
+            return scheduled
+        with database.atomic():
+            for ticket in rows:
+                schedule(ticket, rules)
+                if ticket.next_check is not None:
+                    Ticket.update(next_check=ticket.next_check).where(
+                        Ticket.id == ticket.id).execute()
+                    scheduled += 1
+        last = rows[-1].id
+
+
 # -- 2. the pass ---------------------------------------------------------------------------
 
 @dataclass
@@ -181,7 +202,7 @@ class _People:
         self._staff: dict[int, Staff | None] = {}
 
     def named(self, role: str, ticket) -> list:
-        active = Staff.active == True  # noqa: E712 - a peewee expression
+        active = Staff.active == True
         if role == NoticeRole.ENGINEER:
             if ticket.engineer_id is None:
                 return []
@@ -204,7 +225,7 @@ class _People:
         if role == NoticeRole.HEAD_OF_SERVICE:
             if self._heads is None:
                 self._heads = list(Staff.select().where(
-                    (Staff.head_of_service == True) & active).order_by(Staff.id))  # noqa: E712
+                    (Staff.head_of_service == True) & active).order_by(Staff.id))
             return self._heads
         return []  # a role the watcher does not know: nobody (documented in the hook)
 
@@ -277,7 +298,7 @@ def _robots_for(tickets: list) -> dict[str, list]:
     if contracts:
         where |= GroupRobot.contract.in_(list(contracts))
     found: dict[str, list] = {}
-    for robot in GroupRobot.select().where((GroupRobot.active == True) & where):  # noqa: E712
+    for robot in GroupRobot.select().where((GroupRobot.active == True) & where):
         owner = f"office:{robot.office_id}" if robot.office_id else f"contract:{robot.contract_id}"
         found.setdefault(owner, []).append(robot)
     return found
@@ -478,4 +499,4 @@ def _crash_point(name: str) -> None:
 
 __all__ = ["BACKOFF", "LEASE", "DeliveryResult", "PassResult", "Step", "compose",
            "deliver_due", "inbox", "mark_read", "notice_text", "retry", "run_pass",
-           "schedule", "steps", "unread_count"]
+           "schedule", "schedule_missing", "steps", "unread_count"]
