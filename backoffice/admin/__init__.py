@@ -12,10 +12,23 @@ from flask_admin.theme import Bootstrap4Theme
 from ..access import sees_all_offices
 from ..i18n import _l
 from ..labels import role_label
-from . import audit, calendars, customers, layout, org, products, rules, stock, tickets, warranty
+from . import (
+    audit,
+    calendars,
+    customers,
+    dashboard,
+    layout,
+    org,
+    products,
+    rules,
+    stock,
+    tickets,
+    warranty,
+)
 from .home import DashboardView
 
-ADMIN_MODULES = [org, customers, products, audit, warranty, rules, calendars, stock, tickets]
+ADMIN_MODULES = [org, customers, products, audit, warranty, rules, calendars, stock, tickets,
+                 dashboard]
 
 
 def init_app(app):
