@@ -70,6 +70,10 @@ SETTINGS: dict[str, Setting] = {
                          "queue: a SQLite file in the instance folder)"),
     "worker_queue": Setting(str, "", "the worker's queue as a SQLite file; empty = "
                             "worker.db in the instance folder (unused with redis_url)"),
+    "watch_poll_seconds": Setting(int, 5, "how often the worker's clock watcher looks for "
+                                  "tickets whose check has come"),
+    "notice_lease_seconds": Setting(int, 300, "how long a worker may take to send one "
+                                    "notice before another worker sends it again"),
     "mail_host": Setting(str, "", "SMTP server for notices; empty = notices by mail are "
                          "written to the log instead"),
     "mail_port": Setting(int, 25, "SMTP port (587 for STARTTLS, 465 for SSL, as a rule)"),
@@ -175,7 +179,7 @@ def _check(values: dict[str, Any]) -> None:
         raise ConfigError(f"config: mail_port must be between 1 and 65535, "
                           f"got {values['mail_port']}")
     for key in ("login_max_failures", "login_lockout_minutes", "page_size", "export_max_rows",
-                "mail_timeout_seconds"):
+                "mail_timeout_seconds", "notice_lease_seconds", "watch_poll_seconds"):
         if values[key] < 1:
             raise ConfigError(f"config: {key} must be at least 1, got {values[key]}")
     if values["road_factor"] < 1:

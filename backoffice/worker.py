@@ -12,7 +12,7 @@ service):
 
 * ``sla.watch``, every minute: for :data:`WATCH_SECONDS` it runs the clock
   watcher's pass and the outbox (:mod:`backoffice.services.sla`) every
-  :data:`POLL_SECONDS`, so a breach notice is created within seconds of its due
+  :data:`POLL_SECONDS` (``watch_poll_seconds``), so a breach notice is created within seconds of its due
   time, not at the next minute. Killing the worker at any point loses nothing and
   creates nothing twice (see the service); two workers at once are safe too.
 * ``housekeeping.prune``, daily at 03:17: login attempts older than 30 days.
@@ -37,7 +37,8 @@ logger = logging.getLogger("backoffice.worker")
 
 #: how long one ``sla.watch`` task keeps watching (the next one starts at the next minute)
 WATCH_SECONDS = 50
-#: how often the watch looks for tickets whose check has come (an index read when none)
+#: how often the watch looks for tickets whose check has come (an index read when none):
+#: the default of the ``watch_poll_seconds`` setting
 POLL_SECONDS = 5
 #: how long SIGTERM waits for running tasks before the worker exits anyway
 SHUTDOWN_SECONDS = 5
@@ -87,7 +88,7 @@ class Worker:
         @huey.periodic_task(crontab(minute="*"), name="sla.watch")
         def watch():
             with app.app_context():
-                watch_for(WATCH_SECONDS)
+                watch_for(WATCH_SECONDS, app.config["WATCH_POLL_SECONDS"])
 
         @huey.periodic_task(crontab(hour="3", minute="17"), name="housekeeping.prune")
         def prune():

@@ -31,7 +31,9 @@ def worker(threads):
                      count=scheduled))
     click.echo(_("worker: %(threads)d thread(s), queue in %(where)s (Ctrl+C stops it)",
                  threads=threads, where=queue.where))
-    queue.consumer(threads).run()
+    consumer = queue.consumer(threads)
+    queue.enqueue("sla.watch")  # the first watch now, not at the next full minute
+    consumer.run()
     click.echo(_("worker stopped"))
 
 

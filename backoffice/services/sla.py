@@ -59,7 +59,8 @@ logger = logging.getLogger("backoffice.sla")
 
 #: tickets one transaction of a pass handles
 BATCH = 200
-#: how long a delivery under way is left to its worker before another may take it
+#: how long a delivery under way is left to its worker before another may take it (the
+#: default of the ``notice_lease_seconds`` setting)
 LEASE = dt.timedelta(minutes=5)
 #: waits before the 2nd, 3rd, ... attempt; after the last, the delivery is ``failed``
 BACKOFF = tuple(dt.timedelta(minutes=m) for m in (1, 2, 5, 15, 30, 60, 120))
@@ -374,7 +375,9 @@ def deliver_due(at: dt.datetime | None = None, *, limit: int = 200,
 def _claim(delivery_id: int, moment: dt.datetime) -> Delivery | None:
     """Take the delivery for :data:`LEASE` (one attempt more), or None if it is taken."""
     with database.atomic():
-        taken = Delivery.update(next_attempt_at=moment + LEASE,
+        lease = dt.timedelta(seconds=current_app.config.get("NOTICE_LEASE_SECONDS",
+                                                            LEASE.total_seconds()))
+        taken = Delivery.update(next_attempt_at=moment + lease,
                                 attempts=Delivery.attempts + 1).where(
             (Delivery.id == delivery_id) & (Delivery.state == DeliveryState.PENDING)
             & (Delivery.next_attempt_at <= moment)).execute()
