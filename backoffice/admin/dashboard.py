@@ -140,7 +140,7 @@ def tables(figures, all_sites: bool = False) -> dict[str, Table]:
     milestone_columns = [Column(label(m)) for m in MILESTONES]
     result = {}
     result["state"] = Table(
-        "state", _("Open tickets by state"), [Column(_("State"), "text"), Column(_("Tickets"))],
+        "state", _("Open tickets by state"), [Column(_("State"), "text"), Column(_("Open tickets"))],
         [[state_label(s), figures.open_by_state[s]] for s in OPEN_ORDER],
         [_("Total"), figures.open_total])
     breach_rows = [[o.name, *[figures.breaches.get(o.id, {}).get(m, 0) for m in MILESTONES],
@@ -197,7 +197,7 @@ def tables(figures, all_sites: bool = False) -> dict[str, Table]:
     result["sites"] = Table(
         "sites", _("Open tickets at their sites"),
         [Column(_("Site"), "text"), Column(_("Customer"), "text"), Column(_("Office"), "text"),
-         Column(_("Tickets")), Column(_("Risk"), "text"), Column(_("Ticket numbers"), "text")],
+         Column(_("Open tickets")), Column(_("Risk"), "text"), Column(_("Ticket numbers"), "text")],
         [[p.name, p.customer, p.office_code, p.tickets, str(RISK_LABELS[p.risk]),
           " ".join(p.numbers)] for p in sites],
         note=_("The %(shown)d most at risk of %(all)d sites; the CSV file has them all.",
@@ -236,7 +236,7 @@ def charts(figures) -> dict:
         "locale": "ZH" if current_language() == "zh_Hans_CN" else "EN",
         "charts": [
             {"id": "state", "kind": "bar", "categories": [state_label(s) for s in OPEN_ORDER],
-             "series": [{"name": _("Tickets"), "color": "#1565c0",
+             "series": [{"name": _("Open tickets"), "color": "#1565c0",
                          "data": [figures.open_by_state[s] for s in OPEN_ORDER]}],
              "empty": no_data if not figures.open_total else ""},
             {"id": "breaches", "kind": "bar", "horizontal": True, "stack": True,
@@ -284,7 +284,7 @@ def charts(figures) -> dict:
                                    "counts": [p.counts[k] for k in Risk.ORDER]}
                                   for p in figures.sites if p.risk == r]}
                       for r in Risk.ORDER],
-            "words": {"open": _("Open tickets"), "tickets": _("Tickets"),
+            "words": {"open": _("Open tickets"),
                       "risks": [str(RISK_LABELS[r]) for r in Risk.ORDER]},
         },
     }
