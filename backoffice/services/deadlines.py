@@ -134,10 +134,14 @@ def resolve_estimated(deadline: Deadline, received: dt.datetime, terms: Terms, t
 
 
 def compute_deadlines(received, distance_km, contract=None, confirmed=None, site=None, *,
-                      terms: Terms | None = None) -> Deadlines:
+                      terms: Terms | None = None, ticket=None,
+                      corrections=None) -> Deadlines:
     """The deadlines of a fault received at ``received``, ``distance_km`` from the office.
 
-    ``terms`` replaces the contract's pinned term set (to preview another version).
+    ``terms`` replaces the contract's pinned term set (to preview another version);
+    ``ticket`` is the ticket the hooks are asked about (a what-if over past tickets), and
+    ``corrections`` the terms' calendar corrections when the caller holds them already
+    (:func:`backoffice.services.calendars.for_clock`: read once for many tickets).
     Raises ``ValueError`` with a message for people when an input is wrong.
     """
     engine = current_engine()
@@ -146,12 +150,14 @@ def compute_deadlines(received, distance_km, contract=None, confirmed=None, site
     terms = terms or engine.terms_for(contract)
     enabled = contract.enabled_plugins() if contract is not None else {}
     with engine.recording() as failures:
-        reply = engine.reply_deadline(contract, received, terms=terms)
-        arrival = engine.arrival_deadline(contract, received, distance, site=site, terms=terms)
+        reply = engine.reply_deadline(contract, received, ticket=ticket, terms=terms)
+        arrival = engine.arrival_deadline(contract, received, distance, site=site,
+                                          ticket=ticket, terms=terms)
         replacement = None
         if confirmed not in (None, ""):
             replacement = engine.replacement_window(contract, local_date(confirmed), terms=terms)
-    corrections = calendars.for_clock(getattr(terms, "clock", ALWAYS_ON))  # once for both
+    if corrections is None:  # once for both
+        corrections = calendars.for_clock(getattr(terms, "clock", ALWAYS_ON))
     reply, reply_estimated = resolve_estimated(reply, received, terms, engine.tz, corrections)
     arrival, arrival_estimated = resolve_estimated(arrival, received, terms, engine.tz,
                                                    corrections)
