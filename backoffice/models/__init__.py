@@ -19,11 +19,12 @@ from .replacements import Replacement
 from .stock import StockItem, StockLevel, StockMovement
 from .terms import TermSet, TermSetVersion
 from .tickets import Ticket, TicketCounter, TicketPause
+from .whatif import RunState, WhatIfRun
 
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
           Unit, AuditEntry, LoginAttempt, CalendarDay, Ticket, TicketPause, TicketCounter,
           ApiToken, StockItem, StockLevel, StockMovement, StaffLeave, Replacement, Notice,
-          Delivery, GroupRobot]
+          Delivery, GroupRobot, WhatIfRun]
 
 __all__ = [
     "MODELS",
@@ -47,6 +48,7 @@ __all__ = [
     "Replacement",
     "Role",
     "RuleViolation",
+    "RunState",
     "SettingsError",
     "Site",
     "Staff",
@@ -61,5 +63,6 @@ __all__ = [
     "TicketPause",
     "Unit",
     "UnitStatus",
+    "WhatIfRun",
     "parse_plugin_settings",
 ]
