@@ -5,20 +5,25 @@ Bad arguments print one line on stderr and exit 2, and write nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from ..clock import local, zone
 from ..i18n import _
-from ..models import Contract, RuleViolation, TermSet, TermSetVersion
+from ..labels import Milestone, label
+from ..models import Contract, RuleViolation, RunState, TermSet, TermSetVersion
 from ..plugins import current_engine, registry
 from ..services import contracts as contract_service
+from ..services import whatif
 from ..services.deadlines import compute_deadlines
 from ..services.terms import publish
 from ..terms import STANDARD, SheetError, diff, parse_sheet
-from . import TEXT, Group, acting_user, fail
+from . import TEXT, Group, acting_user, as_option, fail
 
 #: ``terms diff`` and ``--terms`` take version numbers up to this (a 64-bit id is nonsense)
 MAX_VERSION = 1_000_000
@@ -222,6 +227,92 @@ def terms_preview(distance_km, received, number, confirmed, version_spec, as_jso
         click.echo(_("plugin %(plugin)s failed in %(hook)s: %(error)s (the next plugin "
                      "decided)", plugin=failure["plugin"], hook=failure["hook"],
                      error=failure["error"]), err=True)
+
+
+@terms_group.command("whatif", help="Before moving contracts to version V: how the past "
+                                    "tickets of the set's contracts met or missed each "
+                                    "milestone under the terms they had, and how they would "
+                                    "have under V, per office.")
+@click.option("--term-set", "set_name", required=True, type=TEXT, metavar="NAME",
+              help="The term set (for the charter: every contract on the standard terms too).")
+@click.option("--version", "number", required=True, type=TEXT, metavar="V",
+              help="The version of that set to count under, e.g. 2.")
+@click.option("--since", default=None, type=TEXT, metavar="DATE",
+              help="Only tickets received on or after this day, e.g. 2026-01-01 (the "
+                   "service center's zone); default: every ticket.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@as_option
+@with_appcontext
+def terms_whatif(set_name, number, since, as_json, as_user):
+    actor = acting_user(as_user)
+    try:
+        run = whatif.start(actor, set_name, number, since)
+    except RuleViolation as exc:
+        fail(str(exc))
+    # a command waits for its answer, whatever the size (progress on stderr for a large one)
+    run = whatif.execute(run.id, progress=_progress if run.total > whatif.INLINE_LIMIT
+                         else None)
+    if run.state != RunState.DONE:
+        fail(_("the what-if count failed: %(error)s", error=run.error), code=1)
+    data = run.counts()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for line in whatif_lines(data):
+        click.echo(line)
+
+
+def _progress(done: int, total: int) -> None:
+    click.echo(_("counted %(done)s of %(total)s tickets", done=f"{done:,}",
+                 total=f"{total:,}"), err=True)
+
+
+def whatif_lines(data: dict) -> list[str]:
+    """A what-if result as the lines ``terms whatif`` prints: a heading, then a table with
+    two rows an office (reply, arrival) and the totals."""
+    under = data["label"]
+    as_of = f"{local(dt.datetime.fromisoformat(data['as_of'])):%Y-%m-%d %H:%M} ({zone()})"
+    if data["since"]:
+        heading = _("What-if %(version)s: %(count)s ticket(s) of %(name)s's contracts "
+                    "received since %(since)s, as of %(as_of)s", version=under,
+                    count=data["tickets"], name=data["term_set"], since=data["since"],
+                    as_of=as_of)
+    else:
+        heading = _("What-if %(version)s: %(count)s ticket(s) of %(name)s's contracts, as of "
+                    "%(as_of)s", version=under, count=data["tickets"],
+                    name=data["term_set"], as_of=as_of)
+    short = f"v{data['version']}"  # the heading names the set
+    header = [_("office"), _("milestone"), _("tickets"), _("met now"), _("missed now"),
+              _("open now"), _("met under %(v)s", v=short),
+              _("missed under %(v)s", v=short), _("open under %(v)s", v=short)]
+    rows = []
+    for name, row in [(o["office"], o) for o in data["offices"]] + [(_("total"),
+                                                                     data["total"])]:
+        for index, milestone in enumerate((Milestone.REPLY, Milestone.ARRIVAL)):
+            counts = row[milestone.value]
+            rows.append([name if index == 0 else "", label(milestone),
+                         str(row["tickets"]) if index == 0 else "",
+                         *(str(counts["now"][k]) for k in whatif.OUTCOMES),
+                         *(str(counts["under"][k]) for k in whatif.OUTCOMES)])
+    lines = [heading, *_table([header, *rows])]
+    if data["skipped"]:
+        lines.append(_("%(count)d ticket(s) skipped: no deadline can be counted for their "
+                       "distance or time", count=data["skipped"]))
+    if data["plugin_failures"]:
+        lines.append(_("%(count)d plugin failure(s) while deciding (the next plugin decided; "
+                       "see the log)", count=data["plugin_failures"]))
+    return lines
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row))
+            .rstrip() for row in rows]
 
 
 COMMANDS = [plugins_group, terms_group]
