@@ -32,14 +32,15 @@ from ..calendars import CALENDAR_TITLES, CALENDARS
 from ..clock import ALWAYS_ON, now
 from ..forms import FiniteDecimalField, select_choices
 from ..i18n import _, _l
-from ..labels import reason_text, source_label
-from ..models import Contract, Customer, RuleViolation, TermSet, TermSetVersion
+from ..labels import Milestone, lazy_label, reason_text, source_label
+from ..models import Contract, Customer, RuleViolation, TermSet, TermSetVersion, WhatIfRun
 from ..plugins import current_engine, registry
 from ..services import contracts as contract_service
+from ..services import whatif as whatif_service
 from ..services.deadlines import compute_deadlines, impact_of
 from ..services.terms import publish
 from ..terms import STANDARD, SheetError, terms_from_dict, title_label
-from .base import ScopedModelView, SecureView
+from .base import ScopedModelView, SecureView, parse_id
 
 
 class RulesView(SecureView):
@@ -127,6 +128,23 @@ class MoveForm(FlaskForm):
     contracts = SelectMultipleField(_l("Contracts"), coerce=int)
 
 
+class WhatIfForm(FlaskForm):
+    """What-if before moving contracts: a version of the set, and from which day."""
+
+    version = SelectField(_l("Count under version"), coerce=str)
+    since = StringField(_l("Tickets received since"), validators=[Optional(), Length(max=30)],
+                        description=_l("A day in the service center's zone; empty: every "
+                                       "ticket of the set's contracts"))
+
+
+def _whatif_form(versions) -> WhatIfForm:
+    form = WhatIfForm()
+    form.version.choices = select_choices([(str(v.id), str(v)) for v in versions])
+    if not form.is_submitted() and versions:
+        form.version.data = str(versions[0].id)  # the newest: the one about to be moved to
+    return form
+
+
 class TermSetsView(RulesView):
     @expose("/")
     def index(self):
@@ -138,8 +156,10 @@ class TermSetsView(RulesView):
     @expose("/<set_name>/")
     def history(self, set_name):
         term_set = TermSet.get_or_none(TermSet.name == set_name) or abort(404)
-        versions = list(TermSetVersion.select().where(TermSetVersion.term_set == term_set)
-                        .order_by(TermSetVersion.number.desc()))
+        return self._history(term_set)
+
+    def _history(self, term_set, whatif_form: WhatIfForm | None = None):
+        versions = _versions_of(term_set)
         latest = versions[0] if versions else None
         movable = list(_movable(term_set, latest).order_by(Contract.number)) if latest else []
         form = MoveForm()
@@ -147,7 +167,40 @@ class TermSetsView(RulesView):
             [(c.id, f"{c.number} ({_joined_label(c)})") for c in movable])
         return self.render("admin/rules/terms_history.html", term_set=term_set,
                            versions=versions, pinned=_pinned_counts(), move_form=form,
-                           latest=latest, title_label=title_label)
+                           latest=latest, title_label=title_label,
+                           whatif_form=whatif_form or _whatif_form(versions),
+                           runs=whatif_service.recent_runs(term_set, 5),
+                           states=_run_states())
+
+    @expose("/<set_name>/whatif", methods=("GET", "POST"))
+    def whatif(self, set_name):
+        """What-if before moving contracts: POST starts a run (counted at once when the
+        history is small, else by the worker); GET shows one (``?run=ID``: its progress,
+        refreshing, then its counts per office) and the set's recent runs."""
+        term_set = TermSet.get_or_none(TermSet.name == set_name) or abort(404)
+        versions = _versions_of(term_set)
+        form = _whatif_form(versions)
+        if request.method == "POST":
+            if form.validate():
+                version = next(v for v in versions if str(v.id) == form.version.data)
+                try:
+                    run = whatif_service.start(current_user, term_set, version,
+                                               form.since.data)
+                except RuleViolation as exc:
+                    field = form.since if exc.field == "since" else form.version
+                    field.errors = [*field.errors, str(exc)]
+                else:
+                    run = whatif_service.run_now_or_queue(run)
+                    return redirect(url_for(".whatif", set_name=set_name, run=run.id))
+            return self._history(term_set, form)
+        run = None
+        if request.args.get("run") is not None:
+            run = WhatIfRun.get_or_none((WhatIfRun.id == parse_id(request.args["run"]))
+                                        & (WhatIfRun.term_set == term_set)) or abort(404)
+        return self.render("admin/rules/whatif.html", term_set=term_set, run=run,
+                           result=run.counts() if run else None, form=form,
+                           runs=whatif_service.recent_runs(term_set, 10),
+                           states=_run_states(), milestones=_MILESTONES)
 
     @expose("/<set_name>/move", methods=("POST",))
     def move(self, set_name):
@@ -205,6 +258,21 @@ class TermSetsView(RulesView):
                     flash(_("Published %(version)s.", version=str(version)), "success")
                     return redirect(url_for(".history", set_name=terms.name))
         return self.render("admin/rules/terms_edit.html", form=form, fixed_name=fixed_name)
+
+
+def _versions_of(term_set) -> list:
+    """The set's versions, newest first."""
+    return list(TermSetVersion.select().where(TermSetVersion.term_set == term_set)
+                .order_by(TermSetVersion.number.desc()))
+
+
+#: a what-if result's milestones, in the order its table shows them
+_MILESTONES = tuple((m.value, lazy_label(m)) for m in (Milestone.REPLY, Milestone.ARRIVAL))
+
+
+def _run_states() -> dict[str, str]:
+    return {"queued": _("Queued: waiting for the worker"), "running": _("Counting"),
+            "done": _("Counted"), "failed": _("The count failed")}
 
 
 def _pinned_counts() -> dict[int, int]:
