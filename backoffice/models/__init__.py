@@ -14,6 +14,7 @@ from .customers import Contact, Customer, Site
 from .leave import StaffLeave
 from .notices import Delivery, GroupRobot, Notice
 from .org import Office, Staff
+from .plugin_failures import PluginFailure
 from .products import Product, Unit
 from .replacements import Replacement
 from .stock import StockItem, StockLevel, StockMovement
@@ -24,7 +25,7 @@ from .whatif import RunState, WhatIfRun
 MODELS = [Office, Staff, Customer, Site, Contact, TermSet, TermSetVersion, Contract, Product,
           Unit, AuditEntry, LoginAttempt, CalendarDay, Ticket, TicketPause, TicketCounter,
           ApiToken, StockItem, StockLevel, StockMovement, StaffLeave, Replacement, Notice,
-          Delivery, GroupRobot, WhatIfRun]
+          Delivery, GroupRobot, WhatIfRun, PluginFailure]
 
 __all__ = [
     "MODELS",
@@ -44,6 +45,7 @@ __all__ = [
     "LoginAttempt",
     "Notice",
     "Office",
+    "PluginFailure",
     "Product",
     "Replacement",
     "Role",
