@@ -43,8 +43,10 @@ def create_app(config=None, *, instance_path: str | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import admin, api, auth, cli, db, i18n, plugins, security, worker
+    from .models.plugin_failures import store_for
     db.init_app(app)
-    plugins.init_app(app)
+    # rule-plugin failures counted for every process: in Redis if redis_url, else the database
+    plugins.init_app(app, failure_store=store_for(app.config))
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)

@@ -17,10 +17,12 @@ per hook: :meth:`RuleEngine.reply_deadline`, :meth:`RuleEngine.coverage`, ...),
 which asks a contract's enabled plugins (in the order its ``plugins`` setting
 lists them) and then the defaults, one implementation at a time, so that a
 plugin which raises or answers with the wrong type is logged with its name, the
-contract and the hook (and the traceback), counted in
-:attr:`RuleEngine.failures`, and skipped. The pluggy manager itself is private
-to the engine; the order of implementations per contract is computed once and
-cached, so a decision costs little more than the arithmetic it makes.
+contract and the hook (and the traceback), counted in the engine's failure store
+(:attr:`RuleEngine.failures`; the app's is shared by every process, in the
+database or in Redis: :mod:`backoffice.models.plugin_failures`), and skipped.
+The pluggy manager itself is private to the engine; the order of
+implementations per contract is computed once and cached, so a decision costs
+little more than the arithmetic it makes.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import importlib.metadata
 import importlib.util
 import logging
 import sys
-import threading
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from .config import ConfigError
 from .hookspecs import Coverage, Deadline, Period, Staffing, Window
 from .i18n import _
 from .models import Contract, TermSetVersion
+from .models.plugin_failures import Failure, FailureStore, MemoryFailureStore
 from .terms import STANDARD, Terms
 
 logger = logging.getLogger("backoffice.plugins")
@@ -74,16 +76,6 @@ class PluginInfo:
         return self.source == "default"
 
 
-@dataclass
-class Failure:
-    """How often a plugin failed in a hook, and the last time's details."""
-
-    count: int = 0
-    last_error: str = ""
-    last_contract: str = ""
-    last_at: dt.datetime | None = None
-
-
 class RuleEngine:
     """One plugin manager per app, its loaded plugins, failure counts, and the typed facade.
 
@@ -93,7 +85,8 @@ class RuleEngine:
     """
 
     def __init__(self, *, plugins_dir: str | Path | None = None, allow=(), block=(),
-                 timezone: str = "Asia/Shanghai", entry_points: bool = True):
+                 timezone: str = "Asia/Shanghai", entry_points: bool = True,
+                 failure_store: FailureStore | None = None):
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self.plugins_dir = Path(plugins_dir) if plugins_dir else None
@@ -101,8 +94,8 @@ class RuleEngine:
         self.tz = zoneinfo.ZoneInfo(timezone)
         self.use_entry_points = entry_points
         self.plugins: dict[str, PluginInfo] = {}
-        self.failures: dict[tuple[str, str], Failure] = {}
-        self._lock = threading.Lock()
+        #: where failures are counted: this process's memory unless the app gives a shared one
+        self.failure_store = failure_store if failure_store is not None else MemoryFailureStore()
         #: (hook, enabled plugin names) -> the implementations to ask, in order
         self._chains: dict[tuple[str, tuple[str, ...]], _Chain] = {}
         #: term-set version id -> its Terms (a published version never changes)
@@ -474,17 +467,28 @@ class RuleEngine:
         label = str(contract) if contract is not None else "-"
         logger.warning("rule plugin %s failed in hook %s for contract %s: %s",
                        plugin, hook, label, message, exc_info=exc)
-        with self._lock:
-            failure = self.failures.setdefault((plugin, hook), Failure())
-            failure.count += 1
-            failure.last_error, failure.last_contract = message[:500], label
-            failure.last_at = dt.datetime.now(dt.UTC)
+        try:
+            self.failure_store.record(plugin, hook, label, message[:500])
+        except Exception:  # counting never takes the caller down
+            logger.exception("rule plugin %s failed in hook %s and the failure could not be "
+                             "counted (%s store)", plugin, hook, self.failure_store.where)
         seen = _recorded.get()
         if seen is not None:
             seen.append((plugin, hook, message))
 
+    @property
+    def failures(self) -> dict[tuple[str, str], Failure]:
+        """Every (plugin, hook) with failures counted, as the store has them now (the app's
+        store: every process's)."""
+        return self.failure_store.counts()
+
     def failure_count(self, plugin: str) -> int:
-        return sum(f.count for (name, _hook), f in self.failures.items() if name == plugin)
+        return failure_totals(self.failures).get(plugin, 0)
+
+    def reset_failures(self, plugin: str | None = None) -> int:
+        """Set ``plugin``'s failure counts (every plugin's: ``None``) back to zero; returns
+        how many (plugin, hook) figures were removed."""
+        return self.failure_store.reset(plugin)
 
 
 class RuleEngineError(RuntimeError):
@@ -501,6 +505,14 @@ class _Chain:
 _NO_SETTINGS: dict = {}
 _recorded: contextvars.ContextVar[list | None] = contextvars.ContextVar("plugin_failures",
                                                                         default=None)
+
+
+def failure_totals(failures: dict[tuple[str, str], Failure]) -> dict[str, int]:
+    """Each plugin's failures, all hooks together."""
+    totals: dict[str, int] = {}
+    for (plugin, _hook), failure in failures.items():
+        totals[plugin] = totals.get(plugin, 0) + failure.count
+    return totals
 
 
 def _type_problem(result, expected: type, each: bool) -> str | None:
@@ -568,13 +580,14 @@ def contracts_using(name: str) -> list[str]:
 def registry(engine: RuleEngine, with_contracts: bool = True) -> list[dict]:
     """What ``plugins list`` and the registry page show, in load order."""
     rows = []
+    totals = failure_totals(engine.failures)  # one read of the store
     for name, info in engine.plugins.items():
         rows.append({
             "name": name, "source": info.source, "location": info.location,
             "version": info.version, "hooks": engine.hooks_of(name),
             "contracts": contracts_using(name) if with_contracts and not info.is_default
             else [],
-            "failures": engine.failure_count(name),
+            "failures": totals.get(name, 0),
         })
     return rows
 
@@ -590,8 +603,16 @@ def current_engine() -> RuleEngine:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def init_app(app) -> None:
+def init_app(app, failure_store: FailureStore | None = None) -> None:
+    """The app's engine; ``failure_store``: where it counts failures (``create_app`` passes
+    the shared one the settings choose; none: this process's memory)."""
     engine = RuleEngine(plugins_dir=app.config["PLUGINS_DIR"],
                         allow=app.config["PLUGINS_ALLOW"], block=app.config["PLUGINS_BLOCK"],
-                        timezone=app.config["TIMEZONE"])
+                        timezone=app.config["TIMEZONE"], failure_store=failure_store)
     app.extensions[EXTENSION_KEY] = engine.load()
+
+    @app.teardown_appcontext
+    def _count_failures(exc):
+        # a failure counted inside a transaction is stored by the store's writer once the
+        # transaction is over: a request or a command ends when it has been
+        engine.failure_store.flush()

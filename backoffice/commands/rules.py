@@ -89,6 +89,18 @@ def plugins_check():
                  plugins=len(engine.plugins), contracts=Contract.select().count()))
 
 
+@plugins_group.command("reset-failures", help="Set the failure counts back to zero, of every "
+                                              "plugin or of NAME, for every instance.")
+@click.argument("name", required=False, type=TEXT)
+@with_appcontext
+def plugins_reset_failures(name):
+    engine = _engine()
+    if name is not None and name not in engine.plugins and not engine.failure_count(name):
+        fail(_("no plugin named %(name)s is loaded or has failures counted", name=repr(name)))
+    click.echo(_("reset %(count)d failure count(s), one per plugin and hook",
+                 count=engine.reset_failures(name)))
+
+
 # -- terms -----------------------------------------------------------------------
 
 @click.group("terms", cls=Group,
