@@ -87,20 +87,25 @@ class Step:
 # -- 1. schedule -------------------------------------------------------------------------
 
 class _Rules:
-    """The ladder and terms per contract, asked once per pass (or per transition)."""
+    """The contract and its terms, read once per contract in a pass (or a transition); the
+    ladder asked for each ticket (the hook is given the ticket: a plugin may decide by it)."""
 
     def __init__(self):
         self.engine = current_engine()
         self._cache: dict[int | None, tuple] = {}
 
-    def of(self, ticket) -> tuple:
+    def terms_of(self, ticket) -> tuple:
+        """``(contract, terms)`` of the ticket's contract."""
         key = ticket.contract_id
         if key not in self._cache:
             contract = Contract.get_or_none(Contract.id == key) if key else None
-            terms = self.engine.terms_for(contract)
-            ladder = self.engine.escalation_ladder(contract, ticket, terms=terms)
-            self._cache[key] = (contract, terms, ladder)
+            self._cache[key] = (contract, self.engine.terms_for(contract))
         return self._cache[key]
+
+    def of(self, ticket) -> tuple:
+        """``(contract, terms, ladder)`` for the ticket."""
+        contract, terms = self.terms_of(ticket)
+        return contract, terms, self.engine.escalation_ladder(contract, ticket, terms=terms)
 
 
 def steps(ticket, rules: _Rules | None = None) -> list[Step]:
@@ -133,9 +138,12 @@ def steps(ticket, rules: _Rules | None = None) -> list[Step]:
 
 def schedule(ticket, rules: _Rules | None = None) -> None:
     """Set ``ticket.next_check`` (not saved): its next step after ``checked_until``."""
-    after = ticket.checked_until
-    upcoming = [s.at for s in steps(ticket, rules) if after is None or s.at > after]
-    ticket.next_check = min(upcoming) if upcoming else None
+    ticket.next_check = _next_check(steps(ticket, rules), ticket.checked_until)
+
+
+def _next_check(found: list[Step], after: dt.datetime | None) -> dt.datetime | None:
+    upcoming = [s.at for s in found if after is None or s.at > after]
+    return min(upcoming) if upcoming else None
 
 
 def schedule_missing(batch: int = 1000) -> int:
@@ -236,9 +244,11 @@ def _notices_for(tickets: list, moment: dt.datetime, rules: _Rules, people: _Peo
     """The notices (and deliveries) of ``tickets`` up to ``moment``; moves their checks on."""
     wanted: dict[tuple, dict] = {}
     robots = _robots_for(tickets)
+    planned = {}  # each ticket's steps, worked out once: its notices, then its next check
     for ticket in tickets:
         after = ticket.checked_until
-        for step in steps(ticket, rules):
+        planned[ticket.id] = found = steps(ticket, rules)
+        for step in found:
             if step.at > moment or (after is not None and step.at <= after):
                 continue
             for staff in people.named(step.role, ticket):
@@ -282,7 +292,7 @@ def _notices_for(tickets: list, moment: dt.datetime, rules: _Rules, people: _Peo
             Delivery.insert_many(deliveries[chunk:chunk + 500]).execute()
     for ticket in tickets:
         ticket.checked_until = moment
-        schedule(ticket, rules)
+        ticket.next_check = _next_check(planned[ticket.id], moment)
         Ticket.update(next_check=ticket.next_check, checked_until=moment).where(
             Ticket.id == ticket.id).execute()
     return len(new), len(deliveries)
@@ -313,7 +323,7 @@ def _group_channels(ticket, step: Step, robots: dict, rules: _Rules) -> list[Cha
                         {"secret": robot.secret} if robot.secret else {})
                 for owner in owners for robot in robots.get(owner, ())
                 if _RANK[step.level] >= _RANK.get(robot.min_level, 1)]
-    contract, _terms, _ladder = rules.of(ticket)
+    contract, _terms = rules.terms_of(ticket)
     channels += rules.engine.notification_channels(contract, ticket=ticket,
                                                    milestone=step.milestone, level=step.level)
     return channels
