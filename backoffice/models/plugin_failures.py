@@ -28,9 +28,13 @@ read leave out the failures the same transaction is still holding back.
 
 The increment is one statement, ``INSERT ... ON CONFLICT (plugin, hook) DO
 UPDATE SET count = plugin_failure.count + 1, ...`` (``HINCRBY`` in Redis):
-processes counting at the same moment lose no failure. Counting must never take
-the caller down: a store that cannot write (a database that is down, a table not
-migrated) raises, and the engine logs it and goes on.
+processes counting at the same moment lose no failure. On PostgreSQL that short
+transaction commits without waiting for the disk (``synchronous_commit`` off for
+it alone: a crash of the server may lose the last counts, nothing else; a broken
+plugin asked for every ticket of a list page costs a round trip per failure, not
+a disk flush). Counting must never take the caller down: a store that cannot
+write (a database that is down, a table not migrated) raises, and the engine
+logs it and goes on.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ import redis
 from peewee import EXCLUDED, BigIntegerField, CharField, DateTimeField, SqliteDatabase
 
 from ..clock import utcnow
-from ..db import database, is_lock_timeout
+from ..db import database, is_lock_timeout, is_postgres
 from .core import BaseModel
 
 logger = logging.getLogger("backoffice.plugin_failures")
@@ -203,6 +207,8 @@ class DatabaseFailureStore(FailureStore):
         closed = database.is_closed()
         try:
             with database.atomic():
+                if is_postgres():  # a count need not wait for the disk (a crash may lose
+                    database.execute_sql("SET LOCAL synchronous_commit TO OFF")  # the last)
                 (PluginFailure.insert(count=1, **row)
                  .on_conflict(conflict_target=[PluginFailure.plugin, PluginFailure.hook],
                               update={PluginFailure.count: PluginFailure.count + 1,
