@@ -190,7 +190,7 @@ class TermSetsView(RulesView):
                     field = form.since if exc.field == "since" else form.version
                     field.errors = [*field.errors, str(exc)]
                 else:
-                    run = whatif_service.run_now_or_queue(run)
+                    run = whatif_service.run_now_or_queue(run, enqueue=_worker_enqueue())
                     return redirect(url_for(".whatif", set_name=set_name, run=run.id))
             return self._history(term_set, form)
         run = None
@@ -258,6 +258,14 @@ class TermSetsView(RulesView):
                     flash(_("Published %(version)s.", version=str(version)), "success")
                     return redirect(url_for(".history", set_name=terms.name))
         return self.render("admin/rules/terms_edit.html", form=form, fixed_name=fixed_name)
+
+
+def _worker_enqueue():
+    """Hands a large what-if run to the worker's ``whatif.run`` task (None: no worker)."""
+    worker = current_app.extensions.get("worker")
+    if worker is None:
+        return None
+    return lambda run_id: worker.enqueue("whatif.run", run_id)
 
 
 def _versions_of(term_set) -> list:
