@@ -282,17 +282,16 @@ def _progress(done: int, total: int) -> None:
 def whatif_lines(data: dict) -> list[str]:
     """A what-if result as the lines ``terms whatif`` prints: a heading, then a table with
     two rows an office (reply, arrival) and the totals."""
-    under = data["label"]
+    under, count = data["label"], f"{data['tickets']:,}"
     as_of = f"{local(dt.datetime.fromisoformat(data['as_of'])):%Y-%m-%d %H:%M} ({zone()})"
     if data["since"]:
         heading = _("What-if %(version)s: %(count)s ticket(s) of %(name)s's contracts "
-                    "received since %(since)s, as of %(as_of)s", version=under,
-                    count=data["tickets"], name=data["term_set"], since=data["since"],
-                    as_of=as_of)
+                    "received since %(since)s, as of %(as_of)s", version=under, count=count,
+                    name=data["term_set"], since=data["since"], as_of=as_of)
     else:
         heading = _("What-if %(version)s: %(count)s ticket(s) of %(name)s's contracts, as of "
-                    "%(as_of)s", version=under, count=data["tickets"],
-                    name=data["term_set"], as_of=as_of)
+                    "%(as_of)s", version=under, count=count, name=data["term_set"],
+                    as_of=as_of)
     short = f"v{data['version']}"  # the heading names the set
     header = [_("office"), _("milestone"), _("tickets"), _("met now"), _("missed now"),
               _("open now"), _("met under %(v)s", v=short),
