@@ -32,6 +32,7 @@ ARGUMENTS = {
     "set_name": lambda world: TermSet.select(TermSet.name).order_by(TermSet.name).scalar(),
     "contract_id": lambda world: world.harbin_contract.id,
     "export_type": None,  # a file, not a page
+    "table": None,  # a dashboard table's CSV file
     "step": None,  # a ticket's steps are POSTs
     "token_id": None,
 }
