@@ -74,10 +74,13 @@ SMALL = {"office": "one row per regional office (26)",
          "stock_item": "the list of things kept in stock (tens)",
          "stock_movement": "a few thousand movements a year nationwide; (office, at) indexed",
          "staff_leave": "a few absences a year per member of staff",
-         "replacement": "a few hundred replacements a year nationwide"}
+         "replacement": "a few hundred replacements a year nationwide",
+         "group_robot": "a few group chat robots per office and per key contract"}
 #: lists that will grow but have no cases here yet: each needs its data in _populate,
 #: its cases and its indexes (then it moves to LARGE)
-NOT_YET = {"ticket": "issue 8's fault tickets, added after these checks were written"}
+NOT_YET = {"ticket": "issue 8's fault tickets, added after these checks were written",
+           "delivery": "issue 9's outbox, growing with the notices; the list opens on the "
+                       "failed ones, which the (state, next_attempt_at) index finds"}
 #: the count cap during these requests: the office's share of every table is above it,
 #: as an office's units are above the real cap (10,000) at 1M units
 CAP = 100

@@ -18,6 +18,7 @@ from . import (
     customers,
     dashboard,
     layout,
+    notices,
     org,
     products,
     rules,
@@ -28,7 +29,7 @@ from . import (
 from .home import DashboardView
 
 ADMIN_MODULES = [org, customers, products, audit, warranty, rules, calendars, stock, tickets,
-                 dashboard]
+                 notices, dashboard]
 
 
 def init_app(app):

@@ -36,14 +36,15 @@ class OfficeView(ScopedModelView):
 class StaffView(ScopedModelView):
     column_list = ("name", "username", "role", "office", "phone", "active")
     column_details_list = ("name", "username", "role", "office", "skills", "phone", "email",
-                           "language", "active", "created_at", "updated_at")
+                           "language", "active", "head_of_service", "created_at", "updated_at")
     column_export_list = ("name", "username", "role", "office", "skills", "phone", "email",
                           "active")
     column_labels = {"name": _l("Name"), "username": _l("Login name"), "role": _l("Role"),
                      "office": _l("Office"), "skills": _l("Skills"), "phone": _l("Phone"),
                      "email": _l("E-mail"), "language": _l("Language"), "active": _l("Active"),
-                     "password": _l("New password"), "version": _l("Version"),
-                     "created_at": _l("Created"), "updated_at": _l("Updated")}
+                     "head_of_service": _l("Head of service"), "password": _l("New password"),
+                     "version": _l("Version"), "created_at": _l("Created"),
+                     "updated_at": _l("Updated")}
     column_choices = {"role": ROLE_CHOICES, "language": LANGUAGE_CHOICES}
     column_searchable_list = ("name", "username")
     search_placeholder_text = _l("Name or login name")
@@ -51,9 +52,12 @@ class StaffView(ScopedModelView):
     column_sortable_list = ("name", "username", "role", "active")
     column_default_sort = "name"
     form_columns = ("name", "username", "role", "office", "skills", "phone", "email",
-                    "language", "active")
+                    "language", "active", "head_of_service")
     form_overrides = {"role": SelectField, "language": SelectField}
-    form_args = {"role": {"choices": ROLE_CHOICES}, "language": {"choices": LANGUAGE_CHOICES}}
+    form_args = {"role": {"choices": ROLE_CHOICES}, "language": {"choices": LANGUAGE_CHOICES},
+                 "head_of_service": {"description": _l(
+                     "Gets the escalation of a breach that has lasted (the terms' "
+                     "head_after_hours), with headquarters' service department.")}}
     form_extra_fields = {"password": PasswordField(_l("New password"),
                                                    validators=[Optional()])}
 

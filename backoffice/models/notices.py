@@ -134,8 +134,7 @@ class GroupRobot(AuditedModel):
     @classmethod
     def office_filter(cls, office_id):
         return (cls.office == office_id) | cls.contract.in_(
-            Contract.select(Contract.id).join_from(Contract, Contract.customer)
-            .where(Contract.customer.office == office_id))
+            Contract.select(Contract.id).where(Contract.office_filter(office_id)))
 
     def office_id_for_audit(self):
         if self.office_id:
