@@ -13,12 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from email import message_from_bytes
 
 import pytest
 
@@ -27,42 +24,24 @@ from backoffice.models import Delivery, Notice, Staff, Ticket
 from backoffice.services import tickets
 from backoffice.services.tickets import Report
 from tests.factories import save
+from tests.test_channels import start_smtp
 from tests.test_tickets import SHANGHAI, at_distance
-
-aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 
 #: every wait in these tests ends by this many seconds (a worker that hangs fails the test)
 PATIENCE = 90
 
 
-class Inbox:
-    """What the SMTP server received: (recipients, Message-ID) per message."""
-
-    def __init__(self):
-        self.messages: list[tuple[tuple[str, ...], str]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        mail = message_from_bytes(envelope.content)
-        with self.lock:
-            self.messages.append((tuple(envelope.rcpt_tos), mail["Message-ID"]))
-        return "250 OK"
-
-    def ids(self) -> list[str]:
-        with self.lock:
-            return [message_id for _rcpt, message_id in self.messages]
-
-
 @pytest.fixture
 def smtp():
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port (the controller's own check needs one)
-        probe.bind(("127.0.0.1", 0))
-        inbox.port = probe.getsockname()[1]
-    controller = aiosmtpd_controller.Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    """The channels' real SMTP server (tests/test_channels.py), this test's own."""
+    collector = start_smtp()
+    yield collector
+    collector.controller.stop()
+
+
+def _message_ids(smtp) -> list[str]:
+    with smtp.lock:
+        return [message["mail"]["Message-ID"] for message in smtp.messages]
 
 
 def _late_tickets(world, count: int) -> list[Ticket]:
@@ -136,7 +115,7 @@ def _exactly_once(smtp, notices: int) -> None:
     deliveries = list(Delivery.select())
     assert len(deliveries) == notices  # one mail each: both recipients have an address
     assert all(d.state == DeliveryState.SENT for d in deliveries)
-    assert set(smtp.ids()) == {f"<{d.message_id}>" for d in deliveries}
+    assert set(_message_ids(smtp)) == {f"<{d.message_id}>" for d in deliveries}
 
 
 @pytest.mark.parametrize("crash_at", ["pass_before_commit", "pass_after_commit",
@@ -151,11 +130,11 @@ def test_a_worker_killed_and_restarted_loses_nothing_and_doubles_nothing(
     if crash_at == "pass_before_commit":
         assert Notice.select().count() == 0, output  # the pass died with its transaction
     elif crash_at == "pass_after_commit":
-        assert Notice.select().count() == expected and smtp.ids() == []
+        assert Notice.select().count() == expected and _message_ids(smtp) == []
     else:
         # sent (by one thread of the worker, or both), and it died before writing it down
-        assert 1 <= len(smtp.ids()) <= 2 and _sent() == 0
-    interrupted = len(smtp.ids()) if crash_at == "after_send" else 0
+        assert 1 <= len(_message_ids(smtp)) <= 2 and _sent() == 0
+    interrupted = len(_message_ids(smtp)) if crash_at == "after_send" else 0
     again = _worker(db_url, tmp_path, smtp)
     try:
         _wait(lambda: _sent() == expected, "every delivery sent after the restart")
@@ -163,7 +142,7 @@ def test_a_worker_killed_and_restarted_loses_nothing_and_doubles_nothing(
         output = _stop(again)
     _exactly_once(smtp, expected)
     # an interrupted one went out twice, under its one message id; nothing else did
-    assert len(smtp.ids()) == expected + interrupted, output
+    assert len(_message_ids(smtp)) == expected + interrupted, output
 
 
 def test_two_workers_at_once_create_and_send_each_notice_once(world, db_url, tmp_path, smtp):
@@ -176,4 +155,4 @@ def test_two_workers_at_once_create_and_send_each_notice_once(world, db_url, tmp
     finally:
         outputs = [_stop(process) for process in workers]
     _exactly_once(smtp, expected)
-    assert len(smtp.ids()) == expected, outputs
+    assert len(_message_ids(smtp)) == expected, outputs
