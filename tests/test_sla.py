@@ -192,6 +192,7 @@ def test_next_check_is_the_next_steps_time_after_every_transition(world, monkeyp
     assert fresh(ticket).next_check == received + 2 * HOUR  # then its breach
     sla.run_pass(at=received + 2 * HOUR)
     assert fresh(ticket).next_check == received + 6 * HOUR  # then its escalation
+    assert fresh(ticket).checked_until == received + 2 * HOUR, "told up to the pass's moment"
 
     tickets.reply(manager, ticket, "coming")
     assert fresh(ticket).next_check == received + 9 * HOUR  # the arrival's warning (75 % of 12 h)
