@@ -103,6 +103,9 @@ class Delivery(BaseModel):
 class GroupRobot(AuditedModel):
     """A group chat robot (WeCom or DingTalk) that gets an office's or a contract's notices."""
 
+    #: credentials: the secret, and the webhook address, which holds the robot's key
+    audit_redacted = ("secret", "webhook_url")
+
     name = CharField(max_length=100)
     kind = CharField(max_length=10, default=RobotKind.WECOM)
     #: the robot's webhook address, as the group's settings show it

@@ -49,7 +49,7 @@ from ..access import Action, require
 from ..clock import local, stored, utcnow
 from ..db import database, is_postgres
 from ..hookspecs import Channel, Message
-from ..i18n import _
+from ..i18n import _, current_language
 from ..labels import DeliveryState, Milestone, NoticeLevel, NoticeRole, Role, TicketState, label
 from ..models import Contract, Delivery, GroupRobot, Notice, Staff, Ticket
 from ..plugins import current_engine
@@ -526,7 +526,10 @@ def _message(notice, message_id: str) -> Message:
 
 
 def _shown(value: dt.datetime) -> str:
+    """``2026-12-01 14:00 (Asia/Shanghai)``, with the reader's parentheses."""
     moment = local(value)
+    if current_language() == "zh_Hans_CN":
+        return f"{moment:%Y-%m-%d %H:%M}（{moment.tzinfo.key}）"
     return f"{moment:%Y-%m-%d %H:%M} ({moment.tzinfo.key})"
 
 
