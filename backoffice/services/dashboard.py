@@ -30,13 +30,16 @@ headquarters every office's, and may narrow to one office):
   else on time.
 
 Every count is one ``GROUP BY`` in the database, never a Python loop over the
-tickets: the twelve months' milestones are one query per milestone, grouped by
-month and office, read through the receipt index (``received_at``, from
-:data:`LOOKBACK` before the first month: a milestone due more than that long after
-its receipt, after months of waiting on the customer, is left out); the arrival
-times are one query grouped by band and minute (at most a few thousand rows,
-whence the median to the minute). Only the open tickets are read one by one, for
-their risk and their place on the map: they are few, and at most :data:`OPEN_MAX`.
+tickets: the twelve months' replies and arrivals are one query, grouped by the month
+each was due in and the office, read through the receipt index (``received_at``,
+from :data:`LOOKBACK` before the first month: a milestone due more than that long
+after its receipt, after months of waiting on the customer, is left out); the
+replacements one query on their latest day's index; the arrival times one query
+grouped by band and minute (at most a few thousand rows, whence the median to the
+minute). So the cost follows the tickets received in the twelve months shown, not
+the tickets ever logged. Only the open tickets are read one by one (through the
+state index), for their risk and their place on the map: they are few, and at most
+:data:`OPEN_MAX`.
 """
 
 from __future__ import annotations
@@ -335,19 +338,25 @@ def _milestone_counts(scope, first, bounds, now_utc):
     counts = defaultdict(Tally)
     breaches: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MILESTONES, 0))
     this_month = len(first) - 2
-    for milestone, due, done in ((Milestone.REPLY, Ticket.reply_due, Ticket.replied_at),
-                                 (Milestone.ARRIVAL, Ticket.arrival_due, Ticket.arrived_at)):
-        month = _month_index(due, bounds)
-        decided = done.is_null(False) | (due < fn.COALESCE(Ticket.paused_since, now_utc))
-        met = done.is_null(False) & (done <= due)
-        rows = (scope.tickets(month, Ticket.office, fn.COUNT(Ticket.id),
-                              fn.SUM(Case(None, [(met, 1)], 0)))
-                .where((Ticket.received_at >= bounds[0] - LOOKBACK)
-                       & (Ticket.received_at < now_utc)
-                       & (due >= bounds[0]) & (due < now_utc)
-                       & (Ticket.state != TicketState.CANCELLED) & decided)
-                .group_by(month, Ticket.office).tuples())
-        _add(rows, milestone, counts, breaches, this_month)
+    # the reply and the arrival in one pass over the window's tickets, grouped by the
+    # month each was due in and the office
+    keys, sums = [], []
+    for due, done in ((Ticket.reply_due, Ticket.replied_at),
+                      (Ticket.arrival_due, Ticket.arrived_at)):
+        counted = ((due >= bounds[0]) & (due < now_utc)
+                   & (done.is_null(False) | (due < fn.COALESCE(Ticket.paused_since, now_utc))))
+        met = counted & done.is_null(False) & (done <= due)
+        keys.append(_month_index(due, bounds))
+        sums += [fn.SUM(Case(None, [(counted, 1)], 0)), fn.SUM(Case(None, [(met, 1)], 0))]
+    rows = (scope.tickets(*keys, Ticket.office, *sums)
+            .where((Ticket.received_at >= bounds[0] - LOOKBACK)
+                   & (Ticket.received_at < now_utc) & (Ticket.state != TicketState.CANCELLED))
+            .group_by(*keys, Ticket.office).tuples())
+    for reply_month, arrival_month, office_id, *tallies in rows:
+        _add([(reply_month, office_id, tallies[0], tallies[1])], Milestone.REPLY, counts,
+             breaches, this_month)
+        _add([(arrival_month, office_id, tallies[2], tallies[3])], Milestone.ARRIVAL, counts,
+             breaches, this_month)
     today = local(now_utc).date()
     month = _month_index(Replacement.latest, first)
     decided = Replacement.delivered_on.is_null(False) | (Replacement.latest < today)
@@ -363,7 +372,9 @@ def _milestone_counts(scope, first, bounds, now_utc):
 
 def _add(rows, milestone, counts, breaches, this_month) -> None:
     for month, office_id, decided, met in rows:
-        month, met = int(month), int(met or 0)
+        month, decided, met = int(month), int(decided or 0), int(met or 0)
+        if not decided:
+            continue
         counts[(month, milestone)] += Tally(decided, met)
         if month == this_month and decided > met:
             breaches[office_id][milestone] += decided - met
@@ -475,8 +486,9 @@ def _open_tickets(scope, now_utc):
         .switch(Ticket).join(Customer, on=(Ticket.customer == Customer.id))
         .switch(Ticket).join(Office, on=(Ticket.office == Office.id))
         .where(Ticket.state.in_(sorted(OPEN_STATES)))
-        .order_by(Ticket.id).limit(OPEN_MAX + 1).dicts())
+        .limit(OPEN_MAX + 1).dicts())  # no ORDER BY: SQLite would walk the ids, not the states
     capped = len(rows) > OPEN_MAX
+    rows.sort(key=lambda row: row["id"])
     engine = current_engine()
     terms = {}
     corrections = {}
