@@ -412,3 +412,18 @@ def test_the_notice_screens_in_chinese(client, auth, world, failed):
         assert not left, (url, left)
     page = text(client.get("/admin/delivery/"))
     assert "失败" in page and "企业微信群机器人" in page and "重新发送" in page
+
+
+def test_a_robots_credentials_stay_out_of_the_audit_trail(world):
+    from backoffice.models import AuditEntry
+    key = "693a91f6-7a0e-4c15-bd2e-00000000aa11"
+    robot = make(GroupRobot, name="Harbin duty group", kind="dingtalk",
+                 webhook_url=f"https://oapi.dingtalk.com/robot/send?access_token={key}",
+                 secret="SEC0123456789abcdef", office=world.harbin)
+    robot.secret = "SECfedcba9876543210"
+    save(robot)
+    trail = " ".join(entry.changes for entry in AuditEntry.select().where(
+        (AuditEntry.table == "group_robot") & (AuditEntry.row_id == robot.id)))
+    assert trail  # created and changed: both recorded
+    for secret in (key, "SEC0123456789abcdef", "SECfedcba9876543210"):
+        assert secret not in trail
