@@ -52,6 +52,7 @@ from flask_admin.model.template import (
     EditRowAction,
     ViewRowAction,
 )
+from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 from peewee import (
@@ -71,7 +72,7 @@ from wtforms.validators import Optional
 from wtfpeewee.fields import ModelSelectField, SelectQueryField
 
 from ..access import Action, may, may_read_screen, scoped
-from ..db import is_postgres, is_sqlite
+from ..db import database, is_postgres, is_sqlite
 from ..forms import select_choices
 from ..i18n import _, _l
 from ..labels import TABLE_LABELS, Role, table_label, yes_no
@@ -356,6 +357,16 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
             abort(404)  # another office's row and a missing row look the same
         return row
 
+    def _get_filter_groups(self):
+        """Flask-Admin's filters for the list's filter menu, with their names and options
+        made text: once per language (they are fixed when the view is made; only their
+        translation differs)."""
+        drawn = self.__dict__.setdefault("_filter_groups_drawn", {})
+        locale = str(get_locale())
+        if locale not in drawn:
+            drawn[locale] = super()._get_filter_groups()
+        return drawn[locale]
+
     def search_placeholder(self):
         if self.search_placeholder_text:
             return str(self.search_placeholder_text)
@@ -497,6 +508,26 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
             actions.append(PageRowAction(row_action.title, *page) if page else row_action)
         return actions
 
+    #: (database class, model, field, number of ids) -> the SQL of their look-up
+    _related_sql: ClassVar[dict] = {}
+
+    @classmethod
+    def _related_rows(cls, field, ids):
+        """The rows of ``field``'s model whose ``field.rel_field`` is in ``ids`` (at most 512).
+
+        The SQL is built once per model, field and power of two of the number of ids (the
+        list padded with its last id): building it costs several times running it.
+        """
+        size = 1 << (len(ids) - 1).bit_length()
+        padded = [*ids, *[ids[-1]] * (size - len(ids))]
+        model = field.rel_model
+        key = (type(database.obj), model, field.rel_field.name, size)
+        sql = cls._related_sql.get(key)
+        if sql is None:
+            sql, _params = model.select().where(field.rel_field.in_(padded)).sql()
+            cls._related_sql[key] = sql
+        return model.raw(sql, *padded)
+
     def _load_related(self, rows):
         """One query per foreign-key column shown, instead of one per row."""
         names = {name for name, _label in self._list_columns}
@@ -508,9 +539,8 @@ class ScopedModelView(ExportMixin, AccessMixin, ModelView):
             ids = {row.__data__.get(name) for row in rows} - {None}
             related = {}
             ids = sorted(ids)
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                for obj in field.rel_model.select().where(field.rel_field.in_(chunk)):
+            for start in range(0, len(ids), 512):
+                for obj in self._related_rows(field, ids[start:start + 512]):
                     related[obj.get_id()] = obj
             for row in rows:
                 value = row.__data__.get(name)
