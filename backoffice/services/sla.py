@@ -51,7 +51,7 @@ from ..db import database, is_postgres
 from ..hookspecs import Channel, Message
 from ..i18n import _, current_language
 from ..labels import DeliveryState, Milestone, NoticeLevel, NoticeRole, Role, TicketState, label
-from ..models import Contract, Delivery, GroupRobot, Notice, Staff, Ticket
+from ..models import Contract, Customer, Delivery, GroupRobot, Notice, Office, Staff, Ticket
 from ..plugins import current_engine
 from .calendars import add_working_time, working_time_between
 
@@ -406,18 +406,21 @@ def deliver_due(at: dt.datetime | None = None, *, limit: int = 200,
     moment = at or utcnow()
     senders = current_engine().notice_senders() if senders is None else senders
     result = DeliveryResult()
-    due = list(Delivery.select(Delivery.id).where(
+    due = list(Delivery.select().where(
         (Delivery.state == DeliveryState.PENDING) & (Delivery.next_attempt_at <= moment))
         .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
-    for row in due:
-        delivery = _claim(row.id, moment)
-        if delivery is None:
+    rows = _Rows()  # the notices, tickets, ... the messages tell of, each read once
+    rows.load(Notice, [d.notice_id for d in due])
+    rows.load(Ticket, [rows.get(Notice, d.notice_id).ticket_id for d in due
+                       if rows.get(Notice, d.notice_id)])
+    for delivery in due:
+        if not _claim(delivery, moment):
             continue  # another worker has it
         try:
             sender = senders.get(delivery.kind)
             if sender is None:
                 raise LookupError(f"no sender for channel kind {delivery.kind!r}")
-            message = compose(delivery)
+            message = compose(delivery, rows)
             sender.send(_channel_of(delivery), message, current_app.config)
         except Exception as exc:  # noqa: BLE001 - any failure of a channel is retried
             error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:1000]
@@ -433,16 +436,20 @@ def deliver_due(at: dt.datetime | None = None, *, limit: int = 200,
     return result
 
 
-def _claim(delivery_id: int, moment: dt.datetime) -> Delivery | None:
-    """Take the delivery for :data:`LEASE` (one attempt more), or None if it is taken."""
+def _claim(delivery: Delivery, moment: dt.datetime) -> bool:
+    """Take ``delivery`` (as read) for :data:`LEASE`, one attempt more; False if another
+    worker has taken or changed it since it was read (its attempts counted the same)."""
+    lease = dt.timedelta(seconds=current_app.config.get("NOTICE_LEASE_SECONDS",
+                                                        LEASE.total_seconds()))
     with database.atomic():
-        lease = dt.timedelta(seconds=current_app.config.get("NOTICE_LEASE_SECONDS",
-                                                            LEASE.total_seconds()))
         taken = Delivery.update(next_attempt_at=moment + lease,
                                 attempts=Delivery.attempts + 1).where(
-            (Delivery.id == delivery_id) & (Delivery.state == DeliveryState.PENDING)
-            & (Delivery.next_attempt_at <= moment)).execute()
-    return Delivery.get_by_id(delivery_id) if taken else None
+            (Delivery.id == delivery.id) & (Delivery.state == DeliveryState.PENDING)
+            & (Delivery.next_attempt_at <= moment)
+            & (Delivery.attempts == delivery.attempts)).execute()
+    if taken:
+        delivery.next_attempt_at, delivery.attempts = moment + lease, delivery.attempts + 1
+    return bool(taken)
 
 
 def _failed(delivery: Delivery, error: str, moment: dt.datetime) -> None:
@@ -478,14 +485,36 @@ def retry(user, delivery_ids: Iterable[int]) -> int:
 
 # -- texts -----------------------------------------------------------------------------------
 
-def compose(delivery: Delivery) -> Message:
+class _Rows:
+    """Rows by id, each read once (one :func:`deliver_due` call's messages tell of a few
+    tickets, offices and customers many times)."""
+
+    def __init__(self):
+        self._rows: dict[tuple, object] = {}
+
+    def load(self, model, ids) -> None:
+        """Read the rows of ``ids`` not read yet, in one query."""
+        wanted = {i for i in ids if i is not None and (model, i) not in self._rows}
+        for row in model.select().where(model.id.in_(list(wanted))) if wanted else ():
+            self._rows[model, row.id] = row
+
+    def get(self, model, key):
+        if key is None:
+            return None
+        if (model, key) not in self._rows:
+            self._rows[model, key] = model.get_or_none(model.id == key)
+        return self._rows[model, key]
+
+
+def compose(delivery: Delivery, rows: _Rows | None = None) -> Message:
     """The delivery's notice as a message, in the recipient's language."""
-    notice = Notice.get_by_id(delivery.notice_id)
-    staff = Staff.get_or_none(Staff.id == notice.staff_id) if notice.staff_id else None
+    rows = rows or _Rows()
+    notice = rows.get(Notice, delivery.notice_id) or Notice.get_by_id(delivery.notice_id)
+    staff = rows.get(Staff, notice.staff_id)
     language = (staff.language if staff and staff.language else None) or \
         current_app.config["DEFAULT_LANGUAGE"]
     with force_locale(language):
-        return _message(notice, delivery.message_id)
+        return _message(notice, delivery.message_id, rows)
 
 
 def notice_text(notice) -> tuple[str, str]:
@@ -505,14 +534,14 @@ def notice_text(notice) -> tuple[str, str]:
     return subject, line
 
 
-def _message(notice, message_id: str) -> Message:
-    ticket = notice.ticket
+def _message(notice, message_id: str, rows: _Rows) -> Message:
+    ticket = notice.ticket = rows.get(Ticket, notice.ticket_id)
     subject, line = notice_text(notice)
     link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/admin/ticket/details/?id={ticket.id}"
-    facts = [(_("Customer"), ticket.customer.name), (_("Office"), ticket.office.name),
-             (_("Fault"), ticket.summary)]
+    facts = [(_("Customer"), rows.get(Customer, ticket.customer_id).name),
+             (_("Office"), rows.get(Office, ticket.office_id).name), (_("Fault"), ticket.summary)]
     if ticket.engineer_id:
-        facts.append((_("Engineer"), ticket.engineer.name))
+        facts.append((_("Engineer"), rows.get(Staff, ticket.engineer_id).name))
     if notice.role:
         facts.append((_("You are told as"), label(notice.role, NoticeRole)))
     text = "\n".join([line, ""] + [f"{name}: {value}" for name, value in facts]
