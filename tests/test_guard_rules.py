@@ -7,11 +7,13 @@ equivalent in docs/operations.md, "Mutation testing".
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 import sqlite3
 import sys
+import zoneinfo
 from pathlib import Path
 from typing import ClassVar
 
@@ -21,7 +23,14 @@ import pytest
 from backoffice.access import OPERATOR, AccessDenied
 from backoffice.config import ConfigError
 from backoffice.db import DatabaseBusy
-from backoffice.hookspecs import DispatchCandidate, EscalationStep, Staffing, Window, hookimpl
+from backoffice.hookspecs import (
+    Deadline,
+    DispatchCandidate,
+    EscalationStep,
+    Staffing,
+    Window,
+    hookimpl,
+)
 from backoffice.models import (
     AuditEntry,
     Contact,
@@ -38,8 +47,8 @@ from backoffice.plugins import contracts_using, current_engine, import_plugin_pa
 from backoffice.services import contracts as contract_service
 from backoffice.services import records
 from backoffice.services import users as user_service
-from backoffice.services.deadlines import impact_of, local_date
-from backoffice.terms import parse_sheet
+from backoffice.services.deadlines import impact_of, local_date, resolve
+from backoffice.terms import STANDARD, parse_sheet
 from backoffice.testing import enable_plugin, plugin_registered
 from tests.factories import TESTS, make, make_staff, publish, save
 
@@ -487,3 +496,26 @@ def test_a_settings_check_that_raises_is_a_problem_and_a_failure(world, caplog):
         1, "RuntimeError: boom", "-")
     logged = [r for r in caplog.records if r.name == "backoffice.plugins"]
     assert logged and logged[-1].exc_info and logged[-1].exc_info[0] is RuntimeError
+
+
+# -- the mutation run of 2026-12-01 on 1c0927e (docs/operations.md) ------------------------------
+
+def test_the_charter_sends_who_arrives_in_time_before_who_is_nearer(app):
+    """charter.dispatch_ranking 6: ``not c.reachable_in_time`` (in time first) kept."""
+    engine = current_engine()
+    near_late = DispatchCandidate("Zhao", "HRB", 10.0, True, reachable_in_time=False)
+    far_in_time = DispatchCandidate("Li", "CAN", 300.0, True, reachable_in_time=True)
+    assert engine.dispatch_ranking(None, None, [near_late, far_in_time]) == [
+        far_in_time, near_late]
+
+
+def test_resolve_counts_on_the_terms_clock_and_shows_the_given_zone(app):
+    """deadlines.resolve 3 and 4: the terms (their business calendar) and the zone reach
+    resolve_estimated, not None."""
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    friday = dt.datetime(2026, 11, 27, 16, 30, tzinfo=shanghai)
+    terms = dataclasses.replace(STANDARD, clock="china-business")
+    due = resolve(Deadline(within=dt.timedelta(hours=2), decided_by="t"), friday, terms,
+                  shanghai).due
+    assert due == dt.datetime(2026, 11, 30, 9, 30, tzinfo=shanghai)  # 30 min Friday, Monday
+    assert due.tzinfo is shanghai
