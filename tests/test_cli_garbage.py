@@ -29,6 +29,7 @@ import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
+from backoffice import worker as worker_module
 from backoffice.cli import MIGRATION_NAME
 from backoffice.cli import cli as backoffice_group
 from backoffice.db import database
@@ -205,6 +206,16 @@ def offline(monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     monkeypatch.setattr(flask.cli, "run_simple", run_simple)
+    # ``worker`` with good options would run until killed: here it stops at once
+    monkeypatch.setattr(worker_module.Worker, "consumer",
+                        lambda self, threads=2: StopsAtOnce())
+
+
+class StopsAtOnce:
+    """A worker consumer whose ``run`` returns at once."""
+
+    def run(self):
+        return None
 
 
 @pytest.fixture

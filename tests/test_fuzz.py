@@ -55,6 +55,7 @@ from wtforms import (
 )
 from wtfpeewee.fields import SelectQueryField
 
+from backoffice import worker as worker_module
 from backoffice.cli import MIGRATION_NAME
 from backoffice.cli import cli as backoffice_group
 from backoffice.db import database
@@ -478,6 +479,14 @@ def command_line(path, command, values, flags) -> list[str]:
     return [*path, *FORCED.get(path, []), *options, *(["--", *positional] if positional else [])]
 
 
+class _StopsAtOnce:
+    """A worker consumer that returns from ``run`` at once (a fuzzed ``worker`` would
+    otherwise run until killed)."""
+
+    def run(self):
+        return None
+
+
 def test_every_command_survives_generated_options(app, world, runner, tmp_path, monkeypatch):
     """No traceback, exit 0 or 2 (``plugins check``: 1 for problems found), one line for a
     refusal and nothing written, for generated values of every option and argument."""
@@ -494,6 +503,8 @@ def test_every_command_survives_generated_options(app, world, runner, tmp_path, 
 
     monkeypatch.setattr(socket, "getaddrinfo", offline)
     monkeypatch.setattr(flask.cli, "run_simple", never_serve)
+    # ``worker`` with good options starts and, here, stops at once (it would run forever)
+    monkeypatch.setattr(worker_module.Worker, "consumer", lambda self, threads=2: _StopsAtOnce())
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
     holder.listen()
