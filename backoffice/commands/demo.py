@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -160,11 +161,12 @@ def start_worker(app) -> subprocess.Popen:
 
 
 def stop_worker(process: subprocess.Popen) -> None:
-    """Ctrl+C reaches the worker too (one process group); SIGTERM it if it is still up."""
+    """Ctrl+C reaches the worker too (one process group); if the server stopped otherwise
+    (SIGTERM), the worker gets what Ctrl+C would have sent it, then SIGKILL."""
     try:
         process.wait(timeout=2)
     except subprocess.TimeoutExpired:
-        process.terminate()
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
