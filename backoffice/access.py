@@ -5,8 +5,8 @@ Two questions, answered here and nowhere else:
 * **visibility** — :func:`scoped` narrows any query to the rows a user may see:
   everything for headquarters and administrators (and a viewer who belongs to
   no office), else their office's rows (each model says how its rows belong to
-  an office in ``office_filter()``) plus the rows assigned to them
-  (``assigned_filter()``: an engineer's own tickets, later);
+  an office in ``office_filter()``) plus, for an engineer, the rows assigned to
+  them (``assigned_filter()``: the tickets they were sent to, in any office);
 * **change** — :func:`may` answers whether a role may do an action on a table
   (the matrix :data:`CHANGES`), and :func:`may_change` whether a user may do it
   to one record (role *and* visibility); :func:`require` raises
@@ -129,8 +129,24 @@ def _signed_in(user) -> bool:
 
 # -- visibility ---------------------------------------------------------------------
 
+#: the roles rows are assigned to: a ticket is dispatched to an engineer only
+#: (``services.tickets.dispatch``), and what hangs on a ticket (its pauses, replacements)
+#: follows it. Anyone else's own rows (their API tokens, their leave) are in their office.
+ASSIGNED_ROLES = frozenset({Role.ENGINEER})
+
+
+def _may_be_assigned(user) -> bool:
+    return user.role in ASSIGNED_ROLES or not user.office_id
+
+
 def scoped(query, model, user):
-    """``query`` over ``model`` narrowed to the rows ``user`` may see."""
+    """``query`` over ``model`` narrowed to the rows ``user`` may see.
+
+    The rows assigned to the user are added (``OR``) for an engineer, or someone of no
+    office, only: for an office manager or a viewer of an office they would add no row,
+    and one condition on the office is what the office's indexes serve (an ``OR``
+    cannot be: the office manager's ticket list read and sorted the office's tickets).
+    """
     if not _signed_in(user):
         return query.where(False)
     if sees_all_offices(user):
@@ -140,7 +156,7 @@ def scoped(query, model, user):
         conditions.append(model.office_filter(user.office_id))
         if conditions[0] is None:  # a table shared by every office
             return query
-    assigned = model.assigned_filter(user.id) if user.id else None
+    assigned = model.assigned_filter(user.id) if user.id and _may_be_assigned(user) else None
     if assigned is not None:
         conditions.append(assigned)
     if not conditions:

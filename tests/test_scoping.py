@@ -173,3 +173,45 @@ def test_viewer_of_an_office_reads_only_that_office(client, auth, world, endpoin
     auth.login("viewer")  # a viewer with an office sees that office only
     body = client.get(f"/admin/{endpoint}/").get_data(as_text=True)
     assert "Guangzhou" not in body and "CAN-" not in body
+
+
+def test_only_an_engineers_scope_adds_the_rows_assigned_to_them(world):
+    """An office's staff see their office's rows, and an engineer also the rows assigned to
+    them (the tickets they were sent to in another office, and what hangs on those). Only
+    engineers are assigned (a ticket is dispatched to an engineer), and anyone's own rows
+    (their API tokens) are in their office: so for the office manager and the viewer the
+    scope is the office's condition alone, with no OR beside it (the office's indexes
+    serve it: bench/bench_tickets.py, the manager's page), and every table gives the same
+    rows as the office's rows OR the assigned ones."""
+    from backoffice.models import MODELS, Staff, Ticket
+    from backoffice.services import tickets, tokens
+    from backoffice.services.tickets import Report
+    from tests.factories import TESTS
+    canton = tickets.open_ticket(TESTS, Report(summary="alarm", serial="SN-CAN-0001"))
+    tickets.reply(TESTS, canton, "on the way")
+    tickets.dispatch(TESTS, canton, Staff.get(Staff.username == "harbin_engineer"))
+    tickets.pause(TESTS, canton, "no access to the site")
+    for who in ("harbin_manager", "viewer", "harbin_engineer"):
+        tokens.create(world.users[who], "crm")
+    checked = 0
+    for who in ("harbin_manager", "viewer", "harbin_engineer"):
+        user = world.users[who]
+        for model in MODELS:
+            office = (model.office_filter(user.office_id) if hasattr(model, "office_filter")
+                      else None)
+            if office is None:  # shared by every office, or never scoped
+                continue
+            assigned = model.assigned_filter(user.id)
+            either = office if assigned is None else office | assigned
+            pk = model._meta.primary_key
+            seen = {r.get_id() for r in visible(model, user).select(pk)}
+            assert seen == {r.get_id() for r in model.select(pk).where(either)}, (who, model)
+            checked += 1
+    assert checked > 30
+    manager, engineer = world.users["harbin_manager"], world.users["harbin_engineer"]
+    sql, _params = visible(Ticket, manager).sql()
+    assert " OR " not in sql and '"office_id" = ' in sql
+    sql, _params = visible(Ticket, engineer).sql()
+    assert " OR " in sql  # their office's, or sent to them
+    assert visible(Ticket, engineer).where(Ticket.id == canton.id).exists()
+    assert not visible(Ticket, manager).where(Ticket.id == canton.id).exists()
