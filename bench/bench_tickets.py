@@ -17,14 +17,16 @@ tickets.
 Then these are asked for on the small and on the large database in turn, request after
 request (which size goes first alternates every round), through the Flask test client:
 
-* ``page 1``: ``/admin/ticket/`` as the administrator (sorted by next deadline);
+* ``page 1``: ``/admin/ticket/`` as the administrator (the tickets in hand first, by
+  their next deadline, then the closed and cancelled ones: migration 012);
 * ``filter: office + state``: the open tickets of one office in one state (Shanghai,
   dispatched) through the list's filters; Shanghai's units get no bulk tickets, so the
   filter finds the same rows at both sizes and what grows is the rest of the table;
 * ``search: number`` and ``search: serial``;
-* ``manager: page 1``: the list as Harbin's office manager (the office's tickets, and
-  those assigned to the manager): at the small size the bulk tickets (~280) all go to
-  Harbin's units, so the page is full (50 rows) at both sizes; ~38,000 at 1M;
+* ``manager: page 1``: the list as Harbin's office manager (the office's tickets; only
+  an engineer's scope adds the tickets assigned to them): at the small size the bulk
+  tickets (~280) all go to Harbin's units, so the page is full (50 rows) at both sizes;
+  ~38,000 at 1M;
 * ``intake``: :func:`backoffice.services.tickets.open_ticket` for one of Harbin's units,
   as Harbin's office manager (each call is one transaction with its audit row; the
   figure is tickets per second, 1 / the median call).

@@ -130,6 +130,39 @@ def test_the_list_is_sorted_by_the_next_deadline_open_ones_first(client, auth, w
         done.number, later.number, sooner.number]
 
 
+def test_every_ticket_still_in_hand_comes_before_the_closed_and_cancelled_ones(client, auth,
+                                                                             world):
+    """Open tickets by their next deadline, then those in hand without one (on site,
+    waiting on the customer, restored), then the closed and cancelled ones; each group
+    by id after the deadline, whichever was logged first."""
+    closed = dispatched(world, ago=dt.timedelta(hours=5))
+    for name, args in (("arrive", ()), ("restore", ("repair",)), ("close", ())):
+        getattr(tickets, name)(TESTS, closed, *args)
+    cancelled = log(world, ago=dt.timedelta(hours=4))
+    tickets.cancel(TESTS, cancelled, "duplicate report")
+    waiting = log(world, ago=dt.timedelta(hours=3))
+    tickets.pause(TESTS, waiting, "no access to the site")
+    on_site = dispatched(world, ago=dt.timedelta(hours=2))
+    tickets.arrive(TESTS, on_site)
+    restored = dispatched(world, ago=dt.timedelta(hours=2))
+    tickets.arrive(TESTS, restored)
+    tickets.restore(TESTS, restored, "swap")
+    later = log(world, ago=dt.timedelta(minutes=1))
+    sooner = log(world, ago=dt.timedelta(minutes=90))
+    assert all(fresh(t).next_due is None for t in (closed, cancelled, waiting, on_site,
+                                                   restored))
+    in_order = [sooner, later, waiting, on_site, restored, closed, cancelled]
+    auth.login("harbin_manager")
+    assert list_numbers(client.get("/admin/ticket/")) == [t.number for t in in_order]
+    # by the column "time left", and reversed: the mirror
+    assert list_numbers(client.get("/admin/ticket/?sort=2")) == [t.number for t in in_order]
+    assert list_numbers(client.get("/admin/ticket/?sort=2&desc=1")) == [
+        t.number for t in reversed(in_order)]
+    auth.logout()
+    auth.login("hq")  # every office's list, the same order
+    assert list_numbers(client.get("/admin/ticket/")) == [t.number for t in in_order]
+
+
 def test_filters_state_office_overdue_due_soon_and_warranty(app, client, auth, world):
     late = log(world, ago=dt.timedelta(hours=3))                       # reply overdue
     soon = log(world, ago=dt.timedelta(minutes=30))                    # reply due in 1 h 30

@@ -8,7 +8,8 @@ office, one state" walked all the office's tickets in deadline order looking for
 state. The search is now ``id IN (... UNION ...)`` of three index lookups
 (:meth:`backoffice.admin.tickets.TicketView._search`), and migration 010 adds the
 index ``ticket (office, state, next_due)`` and, on PostgreSQL, the number's
-``varchar_pattern_ops`` index.
+``varchar_pattern_ops`` index. Migration 012 puts every ticket still in hand first
+(``IN_HAND``) and its indexes replace the office ones.
 
 The database here: the demo (its ~720 tickets) and 20,000 tickets in bulk
 (:func:`backoffice.demo.tickets.add_tickets`), none of them on one office's units, then
@@ -114,8 +115,8 @@ def test_ticket_search_and_office_state_filter_read_only_their_matches(app, clie
         else:
             plan = _sqlite_plan(sql, params)
             assert not any(step.startswith("SCAN t1") for step in plan), (name, plan)
-            if name == "filter":  # a range of (office, state, next_due), already in order
-                assert any("ticket_office_id_state_next_due_id" in s for s in plan), plan
+            if name == "filter":  # a range of (office, state, IN_HAND, next_due), in order
+                assert any("ticket_office_id_state_in_hand_next_due_id" in s for s in plan), plan
                 assert not any("TEMP B-TREE FOR ORDER BY" in s for s in plan), plan
             else:  # each ticket found by its id
                 assert any("INTEGER PRIMARY KEY" in s for s in plan), plan
@@ -145,3 +146,65 @@ def test_an_office_with_few_open_tickets_pages_without_sorting_its_closed_ones(a
     else:
         plan = _sqlite_plan(sql, params)
         assert not any("TEMP B-TREE" in s for s in plan), plan
+
+
+def _statements(client, url: str) -> tuple[list, str]:
+    """Every statement ``url`` runs on the ticket table, and the page."""
+    seen = []
+    db = database.obj
+    original = db.execute_sql
+
+    def spy(sql, params=None):
+        seen.append((sql, params))
+        return original(sql, params)
+
+    db.execute_sql = spy
+    try:
+        page = client.get(url)
+    finally:
+        del db.execute_sql
+    assert page.status_code == 200, url
+    return [(s, p) for s, p in seen if 'FROM "ticket" AS "t1"' in s], page.get_data(
+        as_text=True)
+
+
+def test_in_hand_first_is_read_in_order_from_its_index_and_the_manager_has_no_or(
+        app, client, auth):
+    """The list's order puts every ticket still in hand before the closed and cancelled
+    ones (``IN_HAND``, then ``next_due``, then the id): migration 012's indexes on that
+    very expression hand out page 1 in order on both databases, for every office's list,
+    one office's (its manager, whose scope is the office alone: no ``OR`` with "assigned
+    to me", which only engineers are) and one office's tickets of one state; without
+    them the planner sorts the tickets (20,000 here) for every page."""
+    _build()
+    view = next(v for v in app.extensions["backoffice_admin"]._views if v.endpoint == "ticket")
+    args = {str(f.name): view.get_filter_arg(i, f) for i, f in enumerate(view._filters)}
+    cases = {
+        "every office": ("admin", "/admin/ticket/", "ticket_in_hand_next_due_id"),
+        "the manager": ("liuhaitao", "/admin/ticket/", "ticket_office_id_in_hand_next_due_id"),
+        "office + state": ("admin", (f"/admin/ticket/?flt0_{args['Office code']}=HRB"
+                                     f"&flt1_{args['State']}=closed"),
+                           "ticket_office_id_state_in_hand_next_due_id"),
+    }
+    for n, (name, (who, url, index)) in enumerate(cases.items()):
+        if n:
+            auth.logout()
+        auth.login(who, demo.PASSWORDS["admin" if who == "admin" else "office_manager"])
+        statements, body = _statements(client, url)
+        assert body.count('<td class="col-number">') == 50, name  # a full page
+        (sql, params), = [(s, p) for s, p in statements if "ORDER BY" in s]
+        assert "CASE WHEN" in sql, name
+        if name == "the manager":
+            assert all(" OR " not in s for s, _p in statements), statements
+        if is_postgres():
+            nodes = _pg_nodes(sql, params)
+            assert not any(n["Node Type"] in ("Sort", "Incremental Sort", "BitmapOr")
+                           for n in nodes), (name, nodes)
+            assert any(n.get("Index Name") == index for n in nodes), (name, nodes)
+            assert _ticket_rows_read(nodes) < 200, (name, _ticket_rows_read(nodes))
+        else:
+            plan = _sqlite_plan(sql, params)
+            assert any(f"USING INDEX {index} " in s or s.endswith(f"USING INDEX {index}")
+                       for s in plan), (name, plan)
+            assert not any("TEMP B-TREE" in s or "MULTI-INDEX OR" in s for s in plan), (
+                name, plan)

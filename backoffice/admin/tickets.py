@@ -4,9 +4,10 @@
 * **The list** (:class:`TicketView`, a scoped model view, read only as a model
   form: a ticket changes only through its transitions) shows each row's next
   milestone as time left or overdue, in colour *and* words ("Reply: 1 h 20 min
-  left", "Engineer on site: overdue 35 min"), sorted by ``next_due`` (the
-  office-and-deadline index); filters for state, office code, overdue, due within
-  2 h and in warranty; a search by number, serial and customer code or name; export.
+  left", "Engineer on site: overdue 35 min"), sorted by the next deadline with every
+  ticket still in hand before the closed and cancelled ones (:data:`IN_HAND`, then
+  ``next_due``: migration 012's indexes); filters for state, office code, overdue, due
+  within 2 h and in warranty; a search by number, serial and customer code or name; export.
 * **Intake** (``/admin/ticket/intake/``): serial (with a prefix look-up) or customer
   code and site, received (default now, never in the future), channel, reporter,
   summary, description and product state, handed to
@@ -43,6 +44,7 @@ from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from peewee import SQL, Case
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -250,19 +252,29 @@ class InChoices(FilterEqual):
         return value in {code for code, _label in self.options}
 
 
-class _NullsLast:
-    """``next_due`` in a list's order: tickets without an open deadline after the others
-    (ASC NULLS LAST, its mirror DESC NULLS FIRST: PostgreSQL's index order either way,
-    and SQLite's index serves both)."""
+#: the list's first order key: 0 an open ticket with a next deadline, 1 one still in hand
+#: without one (on site, waiting on the customer, restored, not closed yet), 2 closed or
+#: cancelled. Then ``next_due`` (ranks 0 and 1 are all with and all without one, so the
+#: NULLs' place never matters) and the id. Migration 012 indexes exactly this expression,
+#: with the literals written out: SQLite uses an index on an expression only for the very
+#: same expression, and a bound parameter is not the same.
+IN_HAND = Case(None, ((Ticket.state.in_(SQL("('closed', 'cancelled')")), SQL("2")),
+                      (Ticket.next_due.is_null(), SQL("1"))), SQL("0"))
 
-    def __init__(self, field):
-        self.field, self.model = field, field.model
+
+class _InHand:
+    """:data:`IN_HAND` as a list's order column (Flask-Admin asks each for its model)."""
+
+    model = Ticket
 
     def asc(self):
-        return self.field.asc(nulls="last")
+        return IN_HAND.asc()
 
     def desc(self):
-        return self.field.desc(nulls="first")
+        return IN_HAND.desc()
+
+
+IN_HAND_ORDER = _InHand()
 
 
 # -- forms ---------------------------------------------------------------------------------
@@ -671,8 +683,14 @@ class TicketView(ScopedModelView):
     # -- the list ------------------------------------------------------------------------
 
     def _order(self, sort_column, sort_desc):
-        return [(_NullsLast(field) if field is Ticket.next_due else field, desc)
-                for field, desc in super()._order(sort_column, sort_desc)]
+        """By the next deadline: every ticket still in hand before the closed and cancelled
+        ones (:data:`IN_HAND`), then the deadline, then the id; reversed, the mirror."""
+        order = []
+        for field, desc in super()._order(sort_column, sort_desc):
+            if field is Ticket.next_due:
+                order.append((IN_HAND_ORDER, desc))
+            order.append((field, desc))
+        return order
 
     def _search(self, query, search, joins=None):
         """Each word: the ticket number's beginning, a unit serial's beginning, or a
