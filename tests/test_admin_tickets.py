@@ -347,6 +347,37 @@ def test_the_page_shows_deadlines_reasons_distance_payer_whom_to_send_and_stock(
     assert forms == {"reply", "pause", "cancel"}
 
 
+def test_a_replacement_is_a_milestone_met_or_missed_by_days(client, auth, world):
+    """The replacement's row among the milestones: its window, what decided it, the
+    delivery, and met or missed by how many days (open: days left or overdue)."""
+    from backoffice.clock import today
+    from backoffice.services import replacements
+    ticket = dispatched(world)
+    confirmed = today() - dt.timedelta(days=20)
+    replacement = replacements.confirm(TESTS, ticket, confirmed_on=confirmed)
+    auth.login("harbin_manager")
+
+    def row():
+        page = client.get(f"/admin/ticket/details/?id={ticket.id}").get_data(as_text=True)
+        rows = re.findall(r'<tr class="milestone milestone-(\w+)">(.*?)</tr>', page, re.DOTALL)
+        assert [name for name, _ in rows] == ["reply", "arrival", "replacement"]
+        return html.unescape(re.sub(r"(?s)<[^>]+>", " ", rows[-1][1]))
+    shown = row()
+    assert "overdue 10 day(s)" in shown  # the window ended 10 days ago
+    assert "charter v1: replacement 5-10 days after confirmation" in shown
+    replacements.ship(TESTS, replacement, serial="SN-NEW-9",
+                      shipped_on=confirmed + dt.timedelta(days=8))
+    replacements.deliver(TESTS, replacement, delivered_on=confirmed + dt.timedelta(days=13))
+    assert "missed by 3 day(s)" in row()
+    from backoffice.models import Replacement
+    Replacement.update(delivered_on=confirmed + dt.timedelta(days=7)).where(
+        Replacement.id == replacement.id).execute()
+    assert "met, 3 day(s) early" in row()
+    Replacement.update(delivered_on=confirmed + dt.timedelta(days=10)).where(
+        Replacement.id == replacement.id).execute()
+    assert "met, on the window's last day" in row()
+
+
 def test_every_step_through_the_page(client, auth, world):
     ticket = log(world)
     engineer = world.users["harbin_engineer"]

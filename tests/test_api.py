@@ -129,6 +129,36 @@ def test_a_ticket_moves_through_every_state(as_user, world):
     assert [m["met"] for m in body["milestones"]] == [True, True]
 
 
+def test_a_replacement_is_among_the_milestones_met_or_missed(as_user, world):
+    """A late replacement is a missed milestone like any other: in the read and the list,
+    with its window, met or missed, and by how much (whole days)."""
+    from backoffice.clock import today
+    from backoffice.services import replacements
+    ticket = opened(world)
+    confirmed = today() - dt.timedelta(days=20)
+    late = replacements.confirm(TESTS, ticket, confirmed_on=confirmed)
+    replacements.ship(TESTS, late, serial="SN-NEW-7", shipped_on=confirmed + dt.timedelta(days=8))
+    replacements.deliver(TESTS, late, delivered_on=confirmed + dt.timedelta(days=13))
+    manager = as_user("harbin_manager")
+    body = manager.get(f"/api/v1/tickets/{ticket.id}").get_json()
+    assert [m["milestone"] for m in body["milestones"]] == ["reply", "arrival", "replacement"]
+    assert [m["window"] for m in body["milestones"][:2]] == [None, None]
+    replacement = body["milestones"][2]
+    latest = confirmed + dt.timedelta(days=10)
+    assert replacement["window"] == {"earliest": str(confirmed + dt.timedelta(days=5)),
+                                     "latest": str(latest)}
+    assert dt.datetime.fromisoformat(replacement["due"]) == dt.datetime.combine(
+        latest, dt.time(0), tzinfo=SHANGHAI)
+    assert dt.datetime.fromisoformat(replacement["done"]).date() == latest + dt.timedelta(days=3)
+    assert replacement["met"] is False and replacement["margin_seconds"] == -3 * 86400
+    assert replacement["decided_by"] == "charter v1: replacement 5-10 days after confirmation"
+    assert replacement["explanation"] == replacement["decided_by"]
+    listed = manager.get("/api/v1/tickets").get_json()["items"]
+    assert [m["milestone"] for m in listed[0]["milestones"]] == [
+        "reply", "arrival", "replacement"]
+    assert listed[0]["milestones"][2] == replacement
+
+
 def test_the_list_filters_pages_and_is_scoped(as_user, world):
     mine = [opened(world) for _ in range(3)]
     ticket_service.open_ticket(world.users["guangzhou_manager"],

@@ -114,6 +114,46 @@ def test_a_late_replacement_is_a_missed_milestone(world, ticket):
     assert status.decided_by.startswith("charter v1")
 
 
+def test_the_tickets_milestones_include_its_replacements(world, ticket):
+    """The reply and the arrival, then each replacement in the order confirmed; for a page
+    of tickets, their replacements in one query."""
+    import logging
+    first_day = today() - dt.timedelta(days=30)
+    first = replacements.confirm(TESTS, ticket, confirmed_on=first_day)
+    replacements.ship(TESTS, first, serial="SN-NEW-4", shipped_on=first_day)
+    replacements.deliver(TESTS, first, delivered_on=first_day + dt.timedelta(days=6))
+    second_day = today() - dt.timedelta(days=12)  # the new unit replaced in its turn, late
+    second = replacements.confirm(TESTS, ticket, confirmed_on=second_day,
+                                  faulty_unit=Unit.get(Unit.serial == "SN-NEW-4"))
+    found = replacements.milestones_with_replacement(ticket)
+    assert [m.milestone for m in found] == [Milestone.REPLY, Milestone.ARRIVAL,
+                                            Milestone.REPLACEMENT, Milestone.REPLACEMENT]
+    assert found[:2] == tickets.milestones(ticket)
+    assert [m.replacement_id for m in found[2:]] == [first.id, second.id]
+    assert (found[2].met, found[2].margin) == (True, dt.timedelta(days=4))
+    assert (found[3].met, found[3].days_late(today())) == (None, 2)
+    assert (found[3].earliest, found[3].latest) == (second.earliest, second.latest)
+    # a page of tickets: the same, one query for all their replacements
+    other = tickets.open_ticket(TESTS, Report(summary="UPS fan", serial="SN-NEW-4"))
+    queries = []
+
+    class Count(logging.Handler):
+        def emit(self, record):
+            queries.append(record)
+    handler, log = Count(), logging.getLogger("peewee")
+    level = log.level
+    log.setLevel(logging.DEBUG)
+    log.addHandler(handler)
+    try:
+        page = replacements.milestones_of([ticket, other])
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+    assert len(queries) == 1
+    assert page == {ticket.id: found, other.id: tickets.milestones(other)}
+    assert replacements.milestones_of([]) == {}
+
+
 def test_steps_in_order_and_never_in_the_future(world, ticket):
     replacement = replacements.confirm(TESTS, ticket)
     with pytest.raises(RuleViolation) as info:

@@ -12,9 +12,10 @@
   code and site, received (default now, never in the future), channel, reporter,
   summary, description and product state, handed to
   :func:`backoffice.services.tickets.open_ticket`; a refusal is an error on its field.
-* **The ticket page** (the details view): milestones with their deadlines and
-  reasons, met or missed and by how much; distance and how it was obtained (and a
-  nearer office); who pays and why; the dispatch recommendation
+* **The ticket page** (the details view): milestones (the reply, the arrival and each
+  replacement: :func:`backoffice.services.replacements.milestones_with_replacement`)
+  with their deadlines and reasons, met or missed and by how much; distance and how it
+  was obtained (and a nearer office); who pays and why; the dispatch recommendation
   (:mod:`backoffice.services.dispatch`) with a button per engineer; the spare at
   the serving office (:mod:`backoffice.services.stock`); replacements
   (:mod:`backoffice.services.replacements`); the history (audit entries and
@@ -86,10 +87,11 @@ from ..services import replacements as replacement_service
 from ..services import stock as stock_service
 from ..services import tickets as service
 from ..services.customer_file import linked_names
+from ..services.replacements import ReplacementMilestone
 from .audit import show_value
 from .base import ScopedModelView, SecureView, strict_id
 from .customers import InOfficeCode
-from .formatting import lazy_zone_header, local_minute, number, zone_header
+from .formatting import lazy_zone_header, local_minute, long_date, number, zone_header
 
 #: the states by their names on these screens; "Received" alone is also the catalogue's word
 #: for the moment of receipt (受理时间), so the state says what it waits for
@@ -417,6 +419,8 @@ def _explained(decided_by: str, why_json: str) -> str:
 def _kept(status, paused: bool, at: dt.datetime) -> tuple[str, str]:
     """A milestone's outcome in words and its colour: met or missed and by how much, or
     the time left."""
+    if isinstance(status, ReplacementMilestone):
+        return _replacement_kept(status, at.date())
     if status.met is True:
         return _("met, %(span)s early", span=span(status.margin)), "due-met"
     if status.met is False:
@@ -428,20 +432,43 @@ def _kept(status, paused: bool, at: dt.datetime) -> tuple[str, str]:
     return left_or_overdue(status.due, at)
 
 
-def _milestone_rows(ticket) -> list[dict]:
+def _replacement_kept(status, today: dt.date) -> tuple[str, str]:
+    """A replacement's outcome, in days: its window is days, and waiting on the customer
+    stops no replacement's window."""
+    if status.met is True:
+        early = status.margin.days
+        return (_("met, %(n)d day(s) early", n=early) if early
+                else _("met, on the window's last day")), "due-met"
+    if status.met is False:
+        return _("missed by %(n)d day(s)", n=status.days_late(today)), "due-overdue"
+    late = status.days_late(today)
+    if late:
+        return _("overdue %(n)d day(s)", n=late), "due-overdue"
+    return _("due by %(day)s", day=long_date(status.latest)), "due-ok"
+
+
+def _milestone_row(ticket, status, at: dt.datetime) -> dict:
+    """One milestone as the ticket page and the phone page show it."""
+    outcome, css = _kept(status, ticket.state == TicketState.WAITING, at)
+    if ticket.state == TicketState.CANCELLED and status.done is None:
+        outcome, css = _("not kept: the ticket was cancelled"), "due-none"
+    replacement = isinstance(status, ReplacementMilestone)
+    why = "" if replacement else getattr(ticket, f"{status.milestone}_why", "")
+    return {"milestone": status.milestone, "label": label(status.milestone),
+            "due": status.due, "done": status.done, "outcome": outcome, "css": css,
+            "reason": _explained(status.decided_by, why),
+            # a replacement's window and delivery are days
+            "window": (status.earliest, status.latest) if replacement else None,
+            "delivered_on": status.delivered_on if replacement else None}
+
+
+def _milestone_rows(ticket, statuses=None) -> list[dict]:
+    """The ticket's milestones (the reply, the arrival, each replacement), as
+    :func:`backoffice.services.replacements.milestones_with_replacement` has them."""
     at = now()
-    paused = ticket.state == TicketState.WAITING
-    stopped = ticket.state in (TicketState.CANCELLED,)
-    rows = []
-    for status in service.milestones(ticket):
-        outcome, css = _kept(status, paused, at)
-        if stopped and status.done is None:
-            outcome, css = _("not kept: the ticket was cancelled"), "due-none"
-        rows.append({"milestone": status.milestone, "label": label(status.milestone),
-                     "due": status.due, "done": status.done, "outcome": outcome, "css": css,
-                     "reason": _explained(status.decided_by,
-                                          getattr(ticket, f"{status.milestone}_why", ""))})
-    return rows
+    if statuses is None:
+        statuses = replacement_service.milestones_with_replacement(ticket)
+    return [_milestone_row(ticket, status, at) for status in statuses]
 
 
 def _replacement_rows(ticket) -> list[dict]:
@@ -450,23 +477,13 @@ def _replacement_rows(ticket) -> list[dict]:
     for replacement in (Replacement.select().where(Replacement.ticket == ticket.id)
                         .order_by(Replacement.confirmed_on, Replacement.id)):
         status = replacement_service.milestone(replacement)
-        late = replacement.days_late(today)
-        if replacement.delivered_on is not None:
-            outcome = (_("delivered %(n)d day(s) late", n=late) if late
-                       else _("delivered within the window"))
-            css = "due-overdue" if late else "due-met"
-        elif late:
-            outcome, css = _("%(n)d day(s) late", n=late), "due-overdue"
-        else:
-            outcome, css = _("due by %(day)s", day=replacement.latest.isoformat()), "due-ok"
+        outcome, css = _replacement_kept(status, today)
         units = {u.id: u.serial for u in Unit.select(Unit.id, Unit.serial).where(
             Unit.id.in_([i for i in (replacement.faulty_unit_id, replacement.new_unit_id)
                          if i]))}
         rows.append({"replacement": replacement, "status": status, "outcome": outcome,
                      "css": css, "faulty": units.get(replacement.faulty_unit_id, ""),
                      "new": units.get(replacement.new_unit_id, ""),
-                     "reason": reason_text(SimpleNamespace(why=None,
-                                                           decided_by=replacement.window_by)),
                      "source": label(replacement.source, ReplacementSource)})
     return rows
 

@@ -281,7 +281,16 @@ class NearerOfficeOut(Schema):
     by_km = ma.fields.Float()
 
 
+class WindowOut(Schema):
+    earliest = ma.fields.Date(metadata={"description": "The first day it may be on site."})
+    latest = ma.fields.Date(metadata={"description": "The last day it may be on site."})
+
+
 class MilestoneOut(Schema):
+    """A promise of the ticket: the reply, the arrival, and each replacement's delivery
+    (its ``due`` and ``done`` are then the start of the window's latest day and of the
+    delivery day, in the center's zone, so ``margin_seconds`` is whole days)."""
+
     milestone = ma.fields.String(metadata={"description": " or ".join(Milestone)})
     due = ma.fields.DateTime(allow_none=True)
     decided_by = ma.fields.String(metadata={"description": "The rule that set the due time, "
@@ -292,6 +301,9 @@ class MilestoneOut(Schema):
     met = ma.fields.Boolean(allow_none=True)
     margin_seconds = ma.fields.Integer(allow_none=True, metadata={
         "description": "How much earlier than due it was kept (negative: how late)."})
+    window = ma.fields.Nested(WindowOut, allow_none=True, metadata={
+        "description": "A replacement's window, both days included (null for the reply "
+                       "and the arrival)."})
 
 
 class ReplyOut(Schema):

@@ -21,6 +21,7 @@ from ..i18n import _
 from ..labels import reason_text
 from ..models import Contract, Customer, Office, Product, RuleViolation, Site, Staff, Ticket, Unit
 from ..services import tickets as service
+from ..services.replacements import ReplacementMilestone, milestones_of
 from ..services.tickets import Report
 from . import bearer
 from .common import api_blueprint
@@ -87,6 +88,8 @@ class Related:
         self.contracts = rows(Contract, [t.contract_id for t in tickets])
         self.staff = rows(Staff, [t.engineer_id for t in tickets]
                           + [t.replied_by_id for t in tickets])
+        #: ticket id -> its milestones: the reply, the arrival, each replacement
+        self.milestones = milestones_of(tickets)
 
 
 def _time(value):
@@ -96,6 +99,17 @@ def _time(value):
 def _explained(decided_by: str, why: str | None) -> str:
     """What decided, in the reader's language (the charter's stored reason), else as written."""
     return reason_text(SimpleNamespace(decided_by=decided_by, why=Reason.from_json(why)))
+
+
+def _milestone(ticket: Ticket, m) -> dict:
+    replacement = isinstance(m, ReplacementMilestone)
+    why = "" if replacement else getattr(ticket, f"{m.milestone}_why", "")
+    return {
+        "milestone": m.milestone, "due": m.due, "decided_by": m.decided_by,
+        "explanation": _explained(m.decided_by, why), "done": m.done, "met": m.met,
+        "margin_seconds": int(m.margin.total_seconds()) if m.margin is not None else None,
+        "window": {"earliest": m.earliest, "latest": m.latest} if replacement else None,
+    }
 
 
 def present(ticket: Ticket, related: Related | None = None) -> dict:
@@ -130,13 +144,7 @@ def present(ticket: Ticket, related: Related | None = None) -> dict:
                      else None, "how": ticket.distance_how},
         "nearer_office": {"code": nearer.code, "name": nearer.name,
                           "by_km": float(ticket.nearer_by_km or 0)} if nearer else None,
-        "milestones": [{
-            "milestone": m.milestone, "due": m.due, "decided_by": m.decided_by,
-            "explanation": _explained(m.decided_by,
-                                      getattr(ticket, f"{m.milestone}_why", "")),
-            "done": m.done, "met": m.met,
-            "margin_seconds": int(m.margin.total_seconds()) if m.margin is not None else None,
-        } for m in service.milestones(ticket)],
+        "milestones": [_milestone(ticket, m) for m in related.milestones[ticket.id]],
         "estimated": ticket.estimated, "next_due": _time(ticket.next_due),
         "reply": {"text": ticket.reply_text, "at": _time(ticket.replied_at),
                   "by": replier.username if replier else None} if ticket.replied_at else None,

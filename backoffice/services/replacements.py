@@ -19,12 +19,17 @@
    entries are in the customer file's timeline.
 
 A replacement delivered after the window's latest day is late: a missed milestone
-like the ticket's own (:func:`milestone`), with the days late.
+like the ticket's own (:func:`milestone`), with the days late. The ticket's milestones
+with its replacements' are :func:`milestones_with_replacement` (one ticket: the ticket
+page) and :func:`milestones_of` (a page of tickets: the API's list, the phone page): the
+reply and the arrival (:func:`backoffice.services.tickets.milestones`), then each
+replacement in the order confirmed. The screens and the API show what these return.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from ..access import AccessDenied, Action, can_see, may, require, require_work
 from ..clock import today, zone
@@ -35,6 +40,7 @@ from ..plugins import current_engine
 from . import records, stock
 from .core import changing
 from .tickets import MilestoneStatus
+from .tickets import milestones as ticket_milestones
 
 
 def confirm(user, ticket, *, source: str = ReplacementSource.FACTORY, stock_office=None,
@@ -150,14 +156,54 @@ def deliver(user, replacement, *, delivered_on: dt.date | None = None) -> Replac
 
 # -- reading -------------------------------------------------------------------------------
 
-def milestone(replacement) -> MilestoneStatus:
+@dataclass(frozen=True)
+class ReplacementMilestone(MilestoneStatus):
+    """A replacement as a promise: a window of days. ``due`` and ``done`` are the start
+    (in the center's zone) of the window's latest day and of the delivery day, so
+    ``met`` is "delivered by the latest day" and ``margin`` is whole days."""
+
+    #: the window (both days included) and the delivery day
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
+    delivered_on: dt.date | None = None
+    replacement_id: int | None = None
+
+    def days_late(self, on: dt.date) -> int:
+        """Days past the window's latest day: of the delivery, or while not delivered, of
+        ``on`` (0 when on time or not late yet)."""
+        done = self.delivered_on or on
+        return max((done - self.latest).days, 0) if self.latest else 0
+
+
+def milestone(replacement) -> ReplacementMilestone:
     """The replacement as a promise: due on the window's latest day, done on delivery
     (both as the start of that day in the center's zone, so ``margin`` is whole days:
     negative by the days late)."""
     def start(day):
         return dt.datetime.combine(day, dt.time(0), tzinfo=zone()) if day else None
-    return MilestoneStatus(Milestone.REPLACEMENT, start(replacement.latest),
-                           replacement.window_by, start(replacement.delivered_on))
+    return ReplacementMilestone(
+        Milestone.REPLACEMENT, start(replacement.latest), replacement.window_by,
+        start(replacement.delivered_on), earliest=replacement.earliest,
+        latest=replacement.latest, delivered_on=replacement.delivered_on,
+        replacement_id=replacement.id)
+
+
+def milestones_of(tickets) -> dict[int, list[MilestoneStatus]]:
+    """Ticket id -> its milestones in order: the reply and the arrival, then each of its
+    replacements (in the order confirmed); the replacements of all of them in one query."""
+    tickets = list(tickets)
+    found: dict[int, list[MilestoneStatus]] = {t.id: [] for t in tickets}
+    if found:
+        for replacement in (Replacement.select()
+                            .where(Replacement.ticket.in_(sorted(found)))
+                            .order_by(Replacement.confirmed_on, Replacement.id)):
+            found[replacement.ticket_id].append(milestone(replacement))
+    return {t.id: [*ticket_milestones(t), *found[t.id]] for t in tickets}
+
+
+def milestones_with_replacement(ticket) -> list[MilestoneStatus]:
+    """The ticket's milestones: the reply, the arrival and each replacement's delivery."""
+    return milestones_of([ticket])[ticket.id]
 
 
 def links(unit) -> tuple[Replacement | None, list[Replacement]]:
