@@ -1,5 +1,6 @@
 """In Chromium: a fault for a site 320 km away logged through the intake form, its deadlines
-and reasons on the ticket page, and an engineer recording arrival on a 390 px wide phone.
+and reasons on the ticket page, and an engineer on a 390 px wide phone recording, one tap
+each, the reply, the arrival, a wait on the customer and its end.
 
 Debian's chromium driven by Playwright against the app on a real port (the fixtures of
 ``tests/test_browser.py``: a fresh SQLite database with the test world).
@@ -18,7 +19,9 @@ import pytest
 
 from backoffice.db import database
 from backoffice.models import Site, Ticket, Unit
-from tests.factories import make
+from backoffice.services import tickets
+from backoffice.services.tickets import Report
+from tests.factories import TESTS, make
 from tests.test_browser import (  # noqa: F401 -- the browser fixtures, shared
     TIMEOUT_MS,
     assert_no_browser_errors,
@@ -110,6 +113,15 @@ def test_log_a_fault_320_km_away_and_record_arrival_on_a_phone(
     live_server.bind()
     ticket = Ticket.get(Ticket.unit == far_unit.id)
     assert ticket.state == "dispatched"
+    # and one in the engineer's hands before its reply (the steps assign at dispatch only;
+    # a plugin or a later step may do it sooner): the reply is theirs to record
+    with live_server.app.app_context():
+        database.connect(reuse_if_open=True)
+        early = tickets.open_ticket(TESTS, Report(summary="Battery alarm",
+                                                  serial=live_server.world.harbin_unit.serial))
+        Ticket.update(engineer=live_server.world.users["harbin_engineer"].id).where(
+            Ticket.id == early.id).execute()
+        database.close()
 
     # the engineer, on a phone 390 px wide
     phone = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True,
@@ -143,13 +155,45 @@ def test_log_a_fault_320_km_away_and_record_arrival_on_a_phone(
         assert before - dt.timedelta(seconds=1) <= arrived.arrived_at <= (
             dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=1))
 
+        # the customer cannot let them in: one tap stops the clock, one starts it again
+        pause = card.locator("form.step-pause button", has_text="No access to the site")
+        assert pause.bounding_box()["height"] >= 44
+        with mobile.expect_navigation():
+            pause.tap()
+        assert "is waiting on the customer" in mobile.inner_text("body")
+        card = mobile.locator(f"article.field-card[data-ticket='{ticket.number}']")
+        assert card.get_attribute("data-state") == "waiting"
+        assert card.locator("form.field-step").count() == 1  # resume, and nothing else
+        with mobile.expect_navigation():
+            card.locator("form.step-resume button").tap()
+        card = mobile.locator(f"article.field-card[data-ticket='{ticket.number}']")
+        assert card.get_attribute("data-state") == "on_site"
+        live_server.bind()
+        assert Ticket.get_by_id(ticket.id).pause_reason == ""
+        assert scroll_width(mobile) <= PHONE["width"]
+
+        # the reply of the ticket in their hands: the promise is written, one tap sends it
+        reply = mobile.locator(f"article.field-card[data-ticket='{early.number}'] "
+                               "form.step-reply")
+        assert reply.locator("textarea").input_value().startswith(
+            "Engineer harbin_engineer is on the way")
+        shot(mobile, "5-field-reply")
+        with mobile.expect_navigation():
+            reply.locator("button").tap()
+        assert "Reply recorded" in mobile.inner_text("body")
+        live_server.bind()
+        replied = Ticket.get_by_id(early.id)
+        assert replied.state == "replied" and replied.reply_text.startswith("Engineer ")
+
         # in Chinese too, nothing wider than the phone
         with mobile.expect_navigation():
             mobile.click("button[data-language=zh_Hans_CN]")
         assert "我的未结工单" in mobile.inner_text("body")
+        card = mobile.locator(f"article.field-card[data-ticket='{ticket.number}']")
         assert re.search(r"已到场", card.inner_text())
+        assert "无法进入现场" in card.inner_text()
         assert scroll_width(mobile) <= PHONE["width"]
-        shot(mobile, "5-field-chinese")
+        shot(mobile, "6-field-chinese")
         assert_no_browser_errors(page)
     finally:
         phone.close()

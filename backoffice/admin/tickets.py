@@ -23,7 +23,9 @@
   CSRF token) to ``/admin/ticket/step/<step>/?id=N``, which calls the step's one
   service function; the service refuses what is illegal or not the user's.
 * **The field page** (:class:`FieldView`, ``/field/``): an engineer's open tickets on
-  a phone, with one tap each for the reply, the arrival (now) and the restoration.
+  a phone, their milestones, and one tap for each of :data:`FIELD_STEPS` the ticket's
+  transitions allow: the reply, the arrival (now), the restoration, waiting on the
+  customer (a button per reason) and resuming.
 
 What a step may do is the service's business; the screens only offer the steps
 whose transition the service's table (:data:`backoffice.services.tickets.TRANSITIONS`)
@@ -333,8 +335,14 @@ STEPS = ("reply", "dispatch", "arrive", "restore", "close", "reopen", "pause", "
 #: the state each forward step leads to (reply and reopen both lead to "replied")
 _STEP_LEADS_TO = {TicketState.DISPATCHED: "dispatch", TicketState.ON_SITE: "arrive",
                   TicketState.RESTORED: "restore", TicketState.CLOSED: "close"}
-#: what the engineer's phone page offers (the rest is the office's)
-FIELD_STEPS = ("reply", "arrive", "restore")
+#: what the engineer's phone page offers, each in one tap, when the transition table
+#: allows it: the reply, the arrival and the restoration, and stopping the clock for the
+#: customer and starting it again. Cancelling (for good, with a reason in words), and
+#: dispatching, closing and reopening (the office's) are on the ticket's page.
+FIELD_STEPS = ("reply", "arrive", "restore", "pause", "resume")
+#: the phone page's reasons for waiting on the customer, one tap each (the issue's three)
+FIELD_PAUSE_REASONS = (_l("The customer asks to come later"), _l("No access to the site"),
+                       _l("Waiting for the customer's parts"))
 
 
 def legal_steps(ticket) -> list[str]:
@@ -817,7 +825,7 @@ class TicketView(ScopedModelView):
 
 # -- the engineer's phone page --------------------------------------------------------------------
 
-def _field_card(ticket, customers, sites, units, products) -> dict:
+def _field_card(ticket, customers, sites, units, products, milestones, at) -> dict:
     unit = units.get(ticket.unit_id)
     site = sites.get(ticket.site_id)
     steps = [s for s in steps_for(current_user, ticket) if s in FIELD_STEPS]
@@ -827,6 +835,7 @@ def _field_card(ticket, customers, sites, units, products) -> dict:
         "badge": due_badge(ticket) if ticket.next_due or ticket.state == TicketState.WAITING
         else None, "customer": customers.get(ticket.customer_id),
         "site": site, "unit": unit, "product": products.get(unit.product_id) if unit else None,
+        "milestones": [_milestone_row(ticket, m, at) for m in milestones],
         "steps": steps,
         "reply_text": _("Engineer %(name)s is on the way and will be on site by %(due)s.",
                         name=current_user.name, due=local_minute(due)) if due else
@@ -854,9 +863,13 @@ class FieldView(SecureView):
         sites = rows(Site, [t.site_id for t in tickets])
         units = rows(Unit, [t.unit_id for t in tickets])
         products = rows(Product, [u.product_id for u in units.values()])
-        cards = [_field_card(t, customers, sites, units, products) for t in tickets]
+        milestones = replacement_service.milestones_of(tickets)
+        at = now()
+        cards = [_field_card(t, customers, sites, units, products, milestones[t.id], at)
+                 for t in tickets]
         return self.render("field/my_tickets.html", cards=cards,
-                           restored_choices=RESTORED_CHOICES)
+                           restored_choices=RESTORED_CHOICES,
+                           pause_reasons=[str(r) for r in FIELD_PAUSE_REASONS])
 
 
 def register(admin):
