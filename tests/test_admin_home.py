@@ -169,7 +169,7 @@ def test_home_counts_stop_at_the_cap(client, auth, world, fleet):
     with captured_sql() as seen:
         assert client.get("/admin/").status_code == 200
     counts = [sql for sql in seen if "COUNT(" in sql.upper()]
-    assert len(counts) == 7, counts
+    assert len(counts) == 8, counts  # seven tiles and the bell
     for sql in counts:
         inner = sql.upper().split('AS "_WRAPPED"')[0]
         assert "LIMIT" in inner, sql

@@ -148,7 +148,7 @@ def test_mail_reaches_each_recipient_in_their_language(app, world, smtp):
             assert mail["Subject"] == f"[{level}] {ticket.number}: UPS alarm"
             assert f"消息编号：{delivery.message_id}" in body
             if notice.level == NoticeLevel.BREACH:
-                assert f"明确答复已于 {local_due(ticket)} (Asia/Shanghai) 到期，尚未完成。" in body
+                assert f"明确答复已于 {local_due(ticket)}（Asia/Shanghai） 到期，尚未完成。" in body
             assert "Definite reply" not in body and "Customer:" not in body
         else:  # English
             assert staff.username == "hq" and notice.level == NoticeLevel.BREACH

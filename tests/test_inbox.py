@@ -84,6 +84,21 @@ def test_the_bell_counts_the_users_unread_notices_on_every_page(client, auth, wo
     assert bell(text(client.get("/admin/"))) == 0
 
 
+def test_the_bell_reads_at_most_its_cap_and_says_so(client, auth, world, told, monkeypatch):
+    """An HQ account gathers every breach: the bell on every page counts at most
+    BELL_CAP + 1 rows and shows "1+" when the cap is 1 and there are more."""
+    from backoffice.admin import notices as notices_admin
+    monkeypatch.setattr(notices_admin, "BELL_CAP", 1)
+    auth.login("harbin_manager")  # two unread
+    page = text(client.get("/admin/"))
+    found = re.search(r'class="badge[^"]*unread-count">([^<]*)<', page)
+    assert found.group(1) == "1+"
+    assert "Notices: 1+ unread" in page
+    Notice.update(read_at=dt.datetime(2026, 12, 1)).where(
+        Notice.id == notices_of(world.users["harbin_manager"])[0].id).execute()
+    assert bell(text(client.get("/admin/"))) == 1
+
+
 def test_the_inbox_lists_the_users_notices_newest_first(client, auth, world, told):
     harbin, guangzhou = told
     auth.login("harbin_manager")

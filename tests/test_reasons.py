@@ -317,7 +317,7 @@ def test_the_registry_shows_sources_in_the_readers_language(world, make_app, tmp
     sources = re.findall(r'<tr class="plugin" id="plugin-(\w+)">\s*<td>\w+</td><td>([^<]*)<',
                          body)
     assert dict(sources) == {"quiet": "插件目录", "checked": "由测试注册",
-                             "charter": "内置默认插件"}
+                             "charter": "内置默认插件", "channels": "内置默认插件"}
 
 
 # -- <html lang> on every page ---------------------------------------------------------------

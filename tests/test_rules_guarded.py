@@ -292,8 +292,13 @@ def test_other_roles_may_belong_to_no_office(world, role):
 # -- the charter's escalation ------------------------------------------------------------------
 
 def test_the_charter_escalates_at_75_percent_then_to_hq_at_the_deadline(app):
+    """Each deadline: a warning at 75 % to the engineer and the office manager, the breach
+    to the manager and headquarters, the head of service once it is 4 h old."""
+    four_hours = dt.timedelta(hours=4)
     assert current_engine().escalation_ladder(None, None) == [
-        EscalationStep("reply", 0.75, "office_manager"),
-        EscalationStep("arrival", 0.75, "office_manager"),
-        EscalationStep("arrival", 1.0, "hq"),
-    ]
+        step for deadline in ("reply", "arrival") for step in (
+            EscalationStep(deadline, 0.75, "engineer"),
+            EscalationStep(deadline, 0.75, "office_manager"),
+            EscalationStep(deadline, 1.0, "office_manager"),
+            EscalationStep(deadline, 1.0, "hq"),
+            EscalationStep(deadline, 1.0, "head_of_service", after=four_hours))]

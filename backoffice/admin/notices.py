@@ -47,7 +47,7 @@ from ..labels import (
 from ..models import Contract, Delivery, GroupRobot, Notice, RuleViolation, Ticket
 from ..services import sla
 from .base import ScopedModelView, SecureView, parse_id, strict_id
-from .formatting import lazy_zone_header, local_minute
+from .formatting import lazy_zone_header, local_minute, number
 
 #: notices per page of the inbox
 PER_PAGE = 30
@@ -88,12 +88,19 @@ def masked_address(address: str) -> str:
     return f"{base}?{'&'.join(parts)}"
 
 
-def unread_notices() -> int:
-    """The bell's figure for the logged-in member of staff (0 for anyone else)."""
+#: above it the bell says "99+": its count reads at most this many rows plus one
+BELL_CAP = 99
+
+
+def unread_notices() -> tuple[int, str]:
+    """The bell's count for the logged-in member of staff (0 for anyone else), at most
+    :data:`BELL_CAP` + 1, and the figure it shows ("99+" above the cap)."""
     if not getattr(current_user, "is_authenticated", False) or not getattr(
             current_user, "id", None):
-        return 0
-    return sla.unread_count(current_user)
+        return 0, number(0)
+    count = sla.unread_count(current_user, cap=BELL_CAP)
+    return count, (number(count) if count <= BELL_CAP
+                   else number(BELL_CAP) + "+")
 
 
 # -- the inbox ------------------------------------------------------------------------------

@@ -47,7 +47,6 @@ from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from peewee import SQL, Case
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -83,7 +82,7 @@ from ..models import (
     TicketPause,
     Unit,
 )
-from ..models.tickets import OPEN_STATES
+from ..models.tickets import IN_HAND, OPEN_STATES
 from ..services import dispatch as dispatch_service
 from ..services import replacements as replacement_service
 from ..services import stock as stock_service
@@ -254,16 +253,6 @@ class InChoices(FilterEqual):
 
     def validate(self, value):
         return value in {code for code, _label in self.options}
-
-
-#: the list's first order key: 0 an open ticket with a next deadline, 1 one still in hand
-#: without one (on site, waiting on the customer, restored, not closed yet), 2 closed or
-#: cancelled. Then ``next_due`` (ranks 0 and 1 are all with and all without one, so the
-#: NULLs' place never matters) and the id. Migration 012 indexes exactly this expression,
-#: with the literals written out: SQLite uses an index on an expression only for the very
-#: same expression, and a bound parameter is not the same.
-IN_HAND = Case(None, ((Ticket.state.in_(SQL("('closed', 'cancelled')")), SQL("2")),
-                      (Ticket.next_due.is_null(), SQL("1"))), SQL("0"))
 
 
 class _InHand:

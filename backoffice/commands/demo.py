@@ -144,9 +144,9 @@ def up(host, port, no_serve, no_worker):
     from .serve import serve
     worker = None if no_worker else start_worker(app)
     try:
-        serve(app, host, port)
+        serve(app, host, port, then=worker and (lambda: stop_worker(worker)))
     finally:
-        if worker is not None:
+        if worker is not None and worker.poll() is None:  # serve refused: no server
             stop_worker(worker)
 
 

@@ -95,8 +95,10 @@ def _stop(signum, frame):
     raise KeyboardInterrupt  # waitress's loop stops on it, as on Ctrl+C
 
 
-def serve(app, host: str, port: int) -> None:
-    """Serve ``app`` on ``host``:``port`` until Ctrl+C; a refusal is one line and exit 2."""
+def serve(app, host: str, port: int, *, then=None) -> None:
+    """Serve ``app`` on ``host``:``port`` until Ctrl+C; a refusal is one line and exit 2.
+    ``then`` is called once the server has stopped, before the last line says so (``up``
+    stops its worker there)."""
     _quiet_logging()
     try:
         server = create_server(
@@ -113,4 +115,6 @@ def serve(app, host: str, port: int) -> None:
         server.run()  # returns on SIGINT: waitress catches KeyboardInterrupt and shuts down
     except KeyboardInterrupt:  # one that came between two turns of its loop
         server.task_dispatcher.shutdown()
+    if then is not None:
+        then()
     click.echo(_("back-office stopped"))

@@ -564,8 +564,11 @@ def _shown(value: dt.datetime) -> str:
 
 # -- the inbox -------------------------------------------------------------------------------
 
-def unread_count(user) -> int:
-    return Notice.select().where((Notice.staff == user.id) & Notice.read_at.is_null()).count()
+def unread_count(user, *, cap: int | None = None) -> int:
+    """How many of ``user``'s notices are unread; with ``cap``, at most ``cap + 1`` rows
+    are read (the bell on every page says "99+", however many there are)."""
+    query = Notice.select().where((Notice.staff == user.id) & Notice.read_at.is_null())
+    return (query if cap is None else query.limit(cap + 1)).count()
 
 
 def inbox(user, *, page: int = 1, per_page: int = 50) -> list:
