@@ -498,7 +498,7 @@ def test_the_walks_checks_see_what_they_look_for(browser, demo_server):
         assert check_navbar(page, "x") == [] and check_names(page, "x", {"Site"}) == []
         # the navbar squeezed until it wraps, a timeline line with an id, a details row
         page.evaluate("""() => {
-            document.querySelector('nav.navbar').style.width = '700px';
+            document.querySelector('nav.navbar').style.width = '360px';  // wraps in either language
             document.querySelector('.timeline-line').innerText = 'Created Contract 272';
             const row = document.querySelector('table.searchable tr');
             row.children[0].innerText = 'Site'; row.children[1].innerText = '150';

@@ -61,11 +61,12 @@ def test_demo_leaves_a_database_with_other_records_alone(runner, world):
 def test_up_migrates_seeds_an_empty_database_and_serves(runner, monkeypatch):
     served = {}
 
-    def fake_serve(application, host, port):
-        served.update(host=host, port=port, app=application)
+    def fake_serve(application, host, port, then=None):
+        served.update(host=host, port=port, app=application, then=then)
 
     monkeypatch.setattr("backoffice.commands.serve.serve", fake_serve)
-    result = runner.invoke(args=["up", "--port", "5099"])
+    # the worker beside the server is tests/test_up_serves.py's (real processes)
+    result = runner.invoke(args=["up", "--port", "5099", "--no-worker"])
     assert result.exit_code == 0, result.output
     assert "migration(s) applied" in result.output
     assert "demo data written" in result.output
@@ -73,7 +74,7 @@ def test_up_migrates_seeds_an_empty_database_and_serves(runner, monkeypatch):
         assert username in result.output and password in result.output
     assert "http://127.0.0.1:5099/" in result.output
     assert served["host"] == "127.0.0.1" and served["port"] == 5099
-    assert served["app"] is runner.app
+    assert served["app"] is runner.app and served["then"] is None
     assert Office.select().count() == 26
 
     # a second start seeds nothing and still prints the accounts
