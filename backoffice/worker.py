@@ -120,19 +120,25 @@ class Worker:
 
 
 def watch_for(seconds: float, poll: float = POLL_SECONDS) -> None:
-    """Run the pass and the outbox every ``poll`` seconds for ``seconds``."""
+    """Run the pass and the outbox every ``poll`` seconds for ``seconds``. A backlog in the
+    outbox (a breach told to many at once) is sent on until the next look is due, not
+    one batch a look."""
     end = time.monotonic() + seconds
     while True:
+        next_look = time.monotonic() + poll
         with acting_as(WORKER, fallback=True):
             made = sla.run_pass()
-            sent = sla.deliver_due()
-        if made.notices or sent.sent or sent.failed:
+            batch = sla.deliver_due()
+            sent, failed = batch.sent, batch.failed
+            while batch.more and time.monotonic() < next_look:
+                batch = sla.deliver_due()
+                sent, failed = sent + batch.sent, failed + batch.failed
+        if made.notices or sent or failed:
             logger.info("clock watcher: %d notice(s) created, %d sent, %d failed",
-                        made.notices, sent.sent, sent.failed)
-        left = end - time.monotonic()
-        if left <= 0:
+                        made.notices, sent, failed)
+        if time.monotonic() >= end:
             return
-        time.sleep(min(poll, left))
+        time.sleep(max(0.0, min(next_look, end) - time.monotonic()))
 
 
 def init_app(app: Flask) -> None:

@@ -635,3 +635,24 @@ def test_a_delivery_whose_worker_died_after_the_send_is_sent_again_with_its_mess
     ids = [m.message_id for _, m in dying.sent + again.sent]
     assert ids == [delivery.message_id] * 2, "the receiver sees one message id twice"
     assert Delivery.get_by_id(delivery.id).state == DeliveryState.SENT
+
+
+def test_the_watch_sends_a_backlog_on_until_its_next_look(world, monkeypatch):
+    """Many deliveries due at once (a breach told to many) are sent in the same look, batch
+    after batch, not one batch per look (40 a second at most, with 200 a batch)."""
+    from backoffice.worker import watch_for
+    for name in ("harbin_manager", "hq"):
+        with_email(world.users[name], f"{name}@example.com")
+    open_at(world, received=dt.datetime.now(SHANGHAI) - 3 * HOUR)  # its reply overdue
+    batches = []
+    in_batches_of_one = sla.deliver_due
+
+    def deliver_due(**kwargs):
+        batches.append(in_batches_of_one(limit=1, **kwargs))
+        return batches[-1]
+    monkeypatch.setattr(sla, "deliver_due", deliver_due)
+    watch_for(0, poll=5)
+    deliveries = list(Delivery.select())
+    assert len(deliveries) >= 3  # the warning to the manager, the breach to him and to HQ
+    assert {d.state for d in deliveries} == {DeliveryState.SENT}
+    assert sum(b.sent for b in batches) == len(deliveries)

@@ -398,6 +398,8 @@ class DeliveryResult:
     sent: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    #: the call found as many due as its limit: more may be waiting
+    more: bool = False
 
 
 def deliver_due(at: dt.datetime | None = None, *, limit: int = 200,
@@ -409,6 +411,7 @@ def deliver_due(at: dt.datetime | None = None, *, limit: int = 200,
     due = list(Delivery.select().where(
         (Delivery.state == DeliveryState.PENDING) & (Delivery.next_attempt_at <= moment))
         .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+    result.more = len(due) == limit
     rows = _Rows()  # the notices, tickets, ... the messages tell of, each read once
     rows.load(Notice, [d.notice_id for d in due])
     rows.load(Ticket, [rows.get(Notice, d.notice_id).ticket_id for d in due
