@@ -213,6 +213,12 @@ class RuleEngine:
         """Loaded plugins that implement no hook (a helper module dropped in the plugins dir)."""
         return [name for name in self.plugins if not self.hooks_of(name)]
 
+    def forget_terms(self) -> None:
+        """Read every term-set version again when next asked. A published version never
+        changes, so a serving process never needs this; the test suite does, as it empties
+        the database (and so reuses the versions' ids) under one engine."""
+        self._terms.clear()
+
     def terms_for(self, contract) -> Terms:
         """The terms in force for ``contract``: its pinned version's, else the standard ones."""
         version_id = contract.term_set_version_id if contract is not None else None

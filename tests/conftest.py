@@ -20,6 +20,7 @@ import pytest
 from backoffice import create_app
 from backoffice.db import database, is_postgres
 from backoffice.models import Staff
+from backoffice.plugins import EXTENSION_KEY
 
 # Hashing cost is not under test here; scrypt would make each fixture user cost ~80 ms.
 Staff.password_method = "pbkdf2:sha256:1000"
@@ -108,29 +109,75 @@ def db_url(request):
     return request.getfixturevalue("sqlite_url")
 
 
+def _build_app(db_url: str, folder, **settings):
+    (folder / "no-plugins").mkdir(exist_ok=True)  # empty: no plugins, and no warning
+    config = {"database_url": db_url, "secret_key": "test-secret-key-0123456789",
+              "plugins_dir": str(folder / "no-plugins"), **settings}
+    application = create_app(config, instance_path=str(folder / "instance"))
+    application.config.update(TESTING=True)
+    return application
+
+
 @pytest.fixture
 def make_app(db_url, tmp_path):
     """Build an app on this test's database with extra settings."""
-    (tmp_path / "no-plugins").mkdir(exist_ok=True)  # empty: no plugins, and no warning
+    return lambda **settings: _build_app(db_url, tmp_path, **settings)
 
-    def factory(**settings):
-        config = {"database_url": db_url, "secret_key": "test-secret-key-0123456789",
-                  "plugins_dir": str(tmp_path / "no-plugins"), **settings}
-        application = create_app(config, instance_path=str(tmp_path / "instance"))
-        application.config.update(TESTING=True)
-        return application
-    return factory
+
+class _Shared:
+    """One app per database in each test process, as it was built, for every test.
+
+    Building the app (its 200-odd routes, the admin's views, the API's schemas) costs
+    more than most tests, so ``app`` builds it once and each test gets it back as it was:
+    its configuration, its plugins (one a test registered and left is unregistered), the
+    rule engine's terms read again, the task queue empty, the database bound to it.
+    """
+
+    def __init__(self, db_url: str, folder):
+        self.app = _build_app(db_url, folder)
+        self.engine = self.app.extensions[EXTENSION_KEY]
+        self.db = database.obj
+        self.config = dict(self.app.config)
+        self.plugins = set(self.engine.plugins)
+
+    def start(self):
+        if database.obj is not self.db:  # another app (make_app) was bound since
+            database.initialize(self.db)
+        self.app.extensions["worker"].huey.flush()
+        return self.app
+
+    def finish(self):
+        self.engine.failure_store.flush()  # before the next test empties the tables
+        for name in set(self.engine.plugins) - self.plugins:
+            self.engine.unregister(name)
+        self.engine.forget_terms()
+        self.app.config.clear()
+        self.app.config.update(self.config)
+
+
+_shared: dict[str, _Shared] = {}
 
 
 @pytest.fixture
-def app(make_app, db_url):
-    application = make_app()
+def app(request, db_url, tmp_path_factory):
+    """The app on an empty database: the process's shared one (see :class:`_Shared`), or,
+    for a test marked ``own_app``, one built for it alone."""
+    if request.node.get_closest_marker("own_app"):
+        shared = _Shared(db_url, tmp_path_factory.mktemp("app"))
+    else:
+        shared = _shared.get(db_url)
+        if shared is None:
+            shared = _shared[db_url] = _Shared(db_url, tmp_path_factory.mktemp("app"))
+    application = shared.start()
     _fresh_database(db_url)
-    with application.app_context():
-        database.connect(reuse_if_open=True)
-        yield application
-        if not database.is_closed():
-            database.close()
+    try:
+        with application.app_context():
+            database.connect(reuse_if_open=True)
+            yield application
+            if not database.is_closed():
+                database.close()
+    finally:
+        shared.finish()
 
 
 @pytest.fixture

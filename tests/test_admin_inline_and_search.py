@@ -3,6 +3,8 @@ model's field joins it, and inline rows are saved with their parent, audited."""
 
 from __future__ import annotations
 
+import pytest
+
 from backoffice.admin.base import ScopedModelView
 from backoffice.models import AuditEntry, Contact, Customer, Site
 from tests.conftest import csrf_token
@@ -18,6 +20,7 @@ class CustomersWithContacts(ScopedModelView):
     inline_models = (Contact,)
 
 
+@pytest.mark.own_app  # adds a view
 def test_a_search_on_a_related_models_field_joins_it(app, client, auth, world):
     app.extensions["backoffice_admin"].add_view(
         SitesByCustomerName(Site, name="Sites by customer", endpoint="sites_by_customer"))
@@ -28,6 +31,7 @@ def test_a_search_on_a_related_models_field_joins_it(app, client, auth, world):
     assert "Guangzhou plant" in body and "Harbin plant" not in body
 
 
+@pytest.mark.own_app  # adds a view
 def test_inline_rows_are_saved_with_their_parent_and_audited(app, client, auth, world):
     app.extensions["backoffice_admin"].add_view(
         CustomersWithContacts(Customer, name="Customers+", endpoint="customers_plus"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask_admin import BaseView, expose
 
 from backoffice.admin.base import ScopedModelView
@@ -43,6 +44,7 @@ def test_the_menu_is_each_roles_in_each_language(client, auth, world):
     assert "Term sets" not in engineers  # an engineer's own language: English
 
 
+@pytest.mark.own_app  # adds a view
 def test_a_view_that_decides_by_itself_is_asked_on_every_request(app, client, auth, world):
     shown = [True]
 
