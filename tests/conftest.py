@@ -1,7 +1,9 @@
 """Fixtures as in Flask's tutorial: ``app`` (fresh database), ``client``, ``runner``, ``auth``.
 
-Every test that uses ``app`` runs twice: on SQLite and on PostgreSQL
-(127.0.0.1:5432, user postgres, a database this suite creates and drops).
+``app`` is built once per database in each test process and handed to every test as
+it was built, on an emptied database (:class:`_Shared`); a test that changes the app
+itself is marked ``own_app``. Every test that uses ``app`` runs twice: on SQLite and
+on PostgreSQL (127.0.0.1:5432, user postgres, a database this suite creates and drops).
 Without a reachable PostgreSQL the PostgreSQL half skips with the reason,
 except under ``CI=true``, where it fails.
 """
