@@ -51,24 +51,11 @@ def _build():
 
 def _page_query(client, url: str):
     """The list's page query (not its capped count) that ``url`` runs on the ticket table."""
-    seen = []
-    db = database.obj
-    original = db.execute_sql
-
-    def spy(sql, params=None):
-        seen.append((sql, params))
-        return original(sql, params)
-
-    db.execute_sql = spy
-    try:
-        page = client.get(url)
-    finally:
-        del db.execute_sql
-    assert page.status_code == 200, url
+    seen, body = _statements(client, url)
     pages = [(sql, params) for sql, params in seen if sql.startswith('SELECT "t1"."id"')
-             and 'FROM "ticket" AS "t1"' in sql and "ORDER BY" in sql]
+             and "ORDER BY" in sql]
     assert len(pages) == 1, [sql for sql, _ in seen]
-    return pages[0], page.get_data(as_text=True)
+    return pages[0], body
 
 
 def _sqlite_plan(sql, params) -> list[str]:
