@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -204,6 +205,23 @@ def world(app):
     """Two offices far apart, with a customer file each (see tests/factories.py)."""
     from tests.factories import make_world
     return make_world()
+
+
+@contextmanager
+def captured_sql():
+    """Every (sql, params) the database runs inside the block."""
+    db, seen = database.obj, []
+    original = db.execute_sql
+
+    def spy(sql, params=None):
+        seen.append((sql, params))
+        return original(sql, params)
+
+    db.execute_sql = spy
+    try:
+        yield seen
+    finally:
+        del db.execute_sql
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import re
-from contextlib import contextmanager
 from html import unescape
 
 import pytest
@@ -10,26 +9,10 @@ import pytest
 from backoffice import clock
 from backoffice.admin.base import ScopedModelView
 from backoffice.admin.home import local_today
-from backoffice.db import acting_as, database
+from backoffice.db import acting_as
 from backoffice.models import Contract, ContractStatus, Staff, Unit, UnitStatus
+from tests.conftest import captured_sql
 from tests.factories import make
-
-
-@contextmanager
-def captured_sql():
-    """The SQL the database runs inside the block."""
-    db, seen = database.obj, []
-    original = db.execute_sql
-
-    def spy(sql, params=None):
-        seen.append(sql)
-        return original(sql, params)
-
-    db.execute_sql = spy
-    try:
-        yield seen
-    finally:
-        del db.execute_sql
 
 
 def _figures(html):
@@ -168,7 +151,7 @@ def test_home_counts_stop_at_the_cap(client, auth, world, fleet):
     auth.login("admin")
     with captured_sql() as seen:
         assert client.get("/admin/").status_code == 200
-    counts = [sql for sql in seen if "COUNT(" in sql.upper()]
+    counts = [sql for sql, _params in seen if "COUNT(" in sql.upper()]
     assert len(counts) == 8, counts  # seven tiles and the bell
     for sql in counts:
         inner = sql.upper().split('AS "_WRAPPED"')[0]

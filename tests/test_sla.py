@@ -33,6 +33,7 @@ from backoffice.services import sla, tickets
 from backoffice.services.tickets import Report
 from backoffice.terms import parse_sheet
 from backoffice.testing import enable_plugin, plugin_registered
+from tests.conftest import captured_sql
 from tests.factories import TESTS, make, make_staff, publish, save
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -506,23 +507,6 @@ def test_the_pass_reads_only_due_tickets_through_the_next_check_index(world):
         assert any("USING INDEX ticket_next_check (next_check<?)" in s for s in plan), plan
         assert not any(s.startswith("SCAN") for s in plan), plan
         assert not any("TEMP B-TREE" in s for s in plan), plan
-
-
-class captured_sql:
-    """Every (sql, params) the database runs inside the block."""
-
-    def __enter__(self):
-        self.db, self.seen = database.obj, []
-        original = self.db.execute_sql
-
-        def spy(sql, params=None):
-            self.seen.append((sql, params))
-            return original(sql, params)
-        self.db.execute_sql = spy
-        return self.seen
-
-    def __exit__(self, *exc):
-        del self.db.execute_sql
 
 
 def _pg_nodes(sql, params) -> list[dict]:

@@ -29,6 +29,7 @@ from backoffice import demo
 from backoffice.db import database, is_postgres
 from backoffice.demo import tickets as demo_tickets
 from backoffice.models import Customer, Office, Ticket, Unit
+from tests.conftest import captured_sql
 
 TODAY = dt.date(2026, 11, 28)
 BULK = 20_000
@@ -146,19 +147,8 @@ def _an_office_with_few_open_tickets_pages_without_sorting_its_closed_ones(app, 
 
 def _statements(client, url: str) -> tuple[list, str]:
     """Every statement ``url`` runs on the ticket table, and the page."""
-    seen = []
-    db = database.obj
-    original = db.execute_sql
-
-    def spy(sql, params=None):
-        seen.append((sql, params))
-        return original(sql, params)
-
-    db.execute_sql = spy
-    try:
+    with captured_sql() as seen:
         page = client.get(url)
-    finally:
-        del db.execute_sql
     assert page.status_code == 200, url
     return [(s, p) for s, p in seen if 'FROM "ticket" AS "t1"' in s], page.get_data(
         as_text=True)
